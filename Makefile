@@ -1,0 +1,43 @@
+# Two commands do all the set-up: `make test` and `make book`.
+# Both create .venv (if missing) and install requirements.txt into it first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BOOK_HTML := _build/html/index.html
+
+.PHONY: help install test book lab clean
+
+help:
+	@echo "make test   set up .venv, run the unit tests and every notebook (nbval)"
+	@echo "make book   set up .venv, build the HTML book into _build/html"
+	@echo "make lab    open JupyterLab on notebooks/"
+	@echo "make clean  remove build outputs (keeps .venv; 'make clean-all' removes it too)"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed, found " + sys.version.split()[0] + ". Run e.g. make PYTHON=python3.11 test")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
+
+book: $(STAMP)
+	NNLIB_STATIC_EXPLORERS=1 $(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "The book is at: $(CURDIR)/$(BOOK_HTML)"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+clean-all: clean
+	rm -rf $(VENV)

@@ -1,0 +1,33 @@
+"""nnlib: a small, readable neural-network library in numpy, written for the book.
+
+Modules
+-------
+activations     activation functions with their derivatives, and the ACTIVATIONS registry
+layers          Dense, Activation, Flatten: forward(x) / backward(dout)
+losses          SSE, MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+model           Sequential and its fit() training loop
+optim           SGD (with momentum and weight decay), Adam
+init            weight initialisers (zeros ... Xavier, He)
+regularization  L1 and L2 weight penalties
+gradcheck       finite-difference gradient checks
+data            toy data sets, the 8x8 digits, scaling and splitting
+diagnostics     per-layer statistics of activations and gradients
+plotting        plot helpers that return figures
+explore         sliders over figures, live in notebooks and static in the book
+exercises       checks for the exercises
+"""
+from . import (activations, data, diagnostics, exercises, explore, gradcheck, init, layers, losses, model, optim,
+               plotting, regularization)
+from .activations import ACTIVATIONS
+from .layers import Activation, Dense, Flatten
+from .losses import MSE, SSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+from .model import Sequential
+from .optim import SGD, Adam
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "Adam", "BinaryCrossEntropy", "Dense", "Flatten", "MSE", "SGD", "SSE",
+    "Sequential", "SoftmaxCrossEntropy", "activations", "data", "diagnostics", "explore", "gradcheck",
+    "init", "layers", "losses", "model", "optim", "plotting", "regularization",
+]

@@ -1,0 +1,109 @@
+r"""Per-layer health statistics of a network: the numbers behind "is it learning?".
+
+For every ``Dense`` layer $\ell$ (with the activation that follows it, if any)
+:func:`layer_statistics` runs one forward and one backward pass and reports
+
+* ``act_mean``, ``act_std``: mean and standard deviation of the activations $a^{(\ell)}$;
+* ``saturated``: for sigmoid and tanh, the fraction of activations whose local
+  derivative $\varphi'(z)$ is below 1% of its maximum (the unit barely passes
+  gradient back); ``nan`` for other activations;
+* ``dead``: for ReLU, the fraction of units that output 0 for *every* sample of
+  the batch (no gradient reaches their weights); ``nan`` for other activations;
+* ``zero``: the fraction of activations that are exactly 0 (sparsity);
+* ``grad_norm``: $\lVert \partial L / \partial W^{(\ell)} \rVert$, the Frobenius
+  norm of the weight gradient;
+* ``update_ratio``: $\eta \lVert \partial L/\partial W \rVert / \lVert W \rVert$,
+  the relative size of one SGD step (healthy runs sit near $10^{-3}$), if ``lr`` is given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layers import Activation, Dense
+
+_SATURATING = {"sigmoid", "tanh"}
+_MAX_DERIVATIVE = {"sigmoid": 0.25, "tanh": 1.0}
+_RELU_LIKE = {"relu"}
+
+
+@dataclass
+class LayerStats:
+    """Statistics of one layer; see the module docstring for each field."""
+
+    layer: int
+    activation: str
+    act_mean: float
+    act_std: float
+    saturated: float
+    dead: float
+    zero: float
+    grad_norm: float
+    weight_norm: float
+    update_ratio: float
+
+
+def layer_statistics(model, X, y, loss, lr: float | None = None) -> list[LayerStats]:
+    """Run one forward and backward pass on ``(X, y)`` and measure every layer.
+
+    Parameter gradients are left in the layers' ``grads``; parameters are not changed.
+
+    Returns
+    -------
+    list of LayerStats, one per Dense layer, input side first.
+    """
+    outputs = []
+    out = np.asarray(X, dtype=model.dtype)
+    for layer in model.layers:
+        out = layer.forward(out)
+        outputs.append(out)
+    loss.forward(out, y)
+    model.backward(loss.backward())
+
+    stats = []
+    for i, layer in enumerate(model.layers):
+        if not isinstance(layer, Dense):
+            continue
+        follower = model.layers[i + 1] if i + 1 < len(model.layers) else None
+        if isinstance(follower, Activation):
+            name, a, z = follower.act.name, outputs[i + 1], outputs[i]
+        else:
+            name, a, z = "identity", outputs[i], outputs[i]
+        grad_norm = float(np.linalg.norm(layer.grads["W"]))
+        weight_norm = float(np.linalg.norm(layer.params["W"]))
+        saturated = dead = float("nan")
+        if name in _SATURATING:
+            derivative = follower.act.grad(z)
+            saturated = float(np.mean(derivative < 0.01 * _MAX_DERIVATIVE[name]))
+        if name in _RELU_LIKE:
+            dead = float(np.mean(np.all(a == 0, axis=0)))
+        ratio = lr * grad_norm / weight_norm if lr is not None and weight_norm > 0 else float("nan")
+        stats.append(LayerStats(
+            layer=len(stats) + 1, activation=name, act_mean=float(a.mean()), act_std=float(a.std()),
+            saturated=saturated, dead=dead, zero=float(np.mean(a == 0)), grad_norm=grad_norm,
+            weight_norm=weight_norm, update_ratio=float(ratio)))
+    return stats
+
+
+class StatsRecorder:
+    """A ``fit`` callback that records :func:`layer_statistics` on a fixed probe batch.
+
+    >>> recorder = StatsRecorder(X_probe, y_probe, SoftmaxCrossEntropy(), lr=0.1)  # doctest: +SKIP
+    >>> model.fit(X, y, ..., callbacks=[recorder])                                 # doctest: +SKIP
+    >>> recorder.history[-1]  # list of LayerStats after the last epoch            # doctest: +SKIP
+    """
+
+    def __init__(self, X_probe, y_probe, loss, lr: float | None = None, every: int = 1):
+        self.X_probe, self.y_probe, self.loss, self.lr, self.every = X_probe, y_probe, loss, lr, every
+        self.epochs: list[int] = []
+        self.history: list[list[LayerStats]] = []
+
+    def __call__(self, epoch, model, history):
+        if epoch % self.every == 0:
+            self.epochs.append(epoch)
+            self.history.append(layer_statistics(model, self.X_probe, self.y_probe, self.loss, self.lr))
+
+    def series(self, field: str) -> np.ndarray:
+        """Array ``(n_records, n_layers)`` of one statistic over time."""
+        return np.array([[getattr(s, field) for s in record] for record in self.history])

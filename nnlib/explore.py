@@ -1,0 +1,349 @@
+"""Explorers: figures with sliders, defined once, shown live or as a static web page.
+
+An explorer is a matplotlib figure, an ``update(**values)`` function that
+changes the figure's artists for given slider values, and the specifications
+of its controls (:class:`Slider`, :class:`Dropdown`). From that one definition:
+
+* in a running notebook it shows ipywidgets controls above the figure, and a
+  control change calls ``update`` and redraws the same image in place (no new
+  figure, no flicker);
+* when the book is built (environment variable ``NNLIB_STATIC_EXPLORERS=1``)
+  it precomputes frames over a grid of control values and emits a
+  self-contained HTML block whose small inline script swaps the frame as the
+  reader moves a slider: no kernel, no server, no network.
+
+Example
+-------
+>>> fig, ax = figure()
+>>> z = np.linspace(-6, 6, 200)
+>>> (line,) = ax.plot(z, np.tanh(z))
+>>> def update(gain):
+...     line.set_ydata(np.tanh(gain * z))
+>>> Explorer(fig, update, [Slider("gain", 0.1, 3.0, 0.1, 1.0)],
+...          alt="tanh of gain times z")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+STATIC_ENV = "NNLIB_STATIC_EXPLORERS"
+_EXPLORER_IDS = itertools.count(1)
+
+
+def static_mode() -> bool:
+    """True while the book is being built: explorers render as static HTML."""
+    return os.environ.get(STATIC_ENV, "") not in ("", "0")
+
+
+def figure(nrows: int = 1, ncols: int = 1, figsize=(6.4, 3.6), **subplot_kw):
+    """A figure for an explorer, with its axes.
+
+    It is *not* registered with pyplot, so a notebook does not also show it as
+    a static picture at the end of the cell.
+
+    Returns
+    -------
+    fig : Figure
+    axes : Axes or array of Axes (as ``plt.subplots`` returns them)
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, **subplot_kw)
+    return fig, axes
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A numeric control.
+
+    Parameters
+    ----------
+    name : str
+        Keyword passed to ``update``.
+    min, max, step : float
+        Range and resolution of the live slider.
+    value : float
+        Starting value (always one of the web version's frames).
+    label : str, optional
+        Shown beside the slider; defaults to ``name``.
+    static_steps : int
+        How many values the web version precomputes across ``[min, max]``.
+    """
+
+    name: str
+    min: float
+    max: float
+    step: float
+    value: float
+    label: str | None = None
+    static_steps: int = 7
+
+    def __post_init__(self):
+        if not self.min <= self.value <= self.max or self.step <= 0:
+            raise ValueError(
+                f"Slider {self.name!r}: need min <= value <= max and step > 0, got "
+                f"min={self.min}, value={self.value}, max={self.max}, step={self.step}."
+            )
+
+    def static_values(self, count: int | None = None) -> list[float]:
+        """``count`` values spread over the range, snapped to ``step``, including ``value``."""
+        count = self.static_steps if count is None else count
+        raw = np.linspace(self.min, self.max, max(count, 2))
+        snapped = self.min + np.round((raw - self.min) / self.step) * self.step
+        values = {round(float(v), 10) for v in np.clip(snapped, self.min, self.max)}
+        values.add(round(float(self.value), 10))
+        return sorted(values)
+
+    def describe(self, value) -> str:
+        decimals = max(0, -int(np.floor(np.log10(self.step)))) if self.step < 1 else 0
+        return f"{value:.{decimals}f}"
+
+    def widget(self):
+        import ipywidgets as widgets
+
+        decimals = max(0, -int(np.floor(np.log10(self.step)))) if self.step < 1 else 0
+        return widgets.FloatSlider(
+            value=self.value, min=self.min, max=self.max, step=self.step,
+            description=self.label or self.name, readout_format=f".{decimals}f",
+            continuous_update=True, style={"description_width": "initial"},
+            layout=widgets.Layout(width="22em"),
+        )
+
+
+@dataclass(frozen=True)
+class Dropdown:
+    """A choice between named options (e.g. an activation function).
+
+    ``options`` is a sequence of labels, or a dict from label to the value
+    passed to ``update``.
+    """
+
+    name: str
+    options: Sequence | dict
+    value: object = None
+    label: str | None = None
+
+    def _pairs(self):
+        if isinstance(self.options, dict):
+            return list(self.options.items())
+        return [(str(option), option) for option in self.options]
+
+    @property
+    def start(self):
+        pairs = self._pairs()
+        if not pairs:
+            raise ValueError(f"Dropdown {self.name!r} needs at least one option.")
+        return pairs[0][1] if self.value is None else self.value
+
+    def static_values(self, count: int | None = None) -> list:
+        return [value for _, value in self._pairs()]
+
+    def describe(self, value) -> str:
+        for label, option in self._pairs():
+            if option == value:
+                return label
+        return str(value)
+
+    def widget(self):
+        import ipywidgets as widgets
+
+        return widgets.Dropdown(options=self._pairs(), value=self.start,
+                                description=self.label or self.name,
+                                style={"description_width": "initial"})
+
+
+def _start(control):
+    return control.start if isinstance(control, Dropdown) else control.value
+
+
+@dataclass
+class Explorer:
+    """A figure plus the controls that drive it; see the module docstring.
+
+    Parameters
+    ----------
+    fig : Figure
+        Best made with :func:`figure`.
+    update : callable
+        ``update(**values)`` sets the artists of ``fig`` for the given control
+        values. It should change existing artists (``set_data``,
+        ``set_ydata``...) rather than clear and redraw the axes.
+    controls : list of Slider or Dropdown
+    alt : str
+        Alternative text for the image: what the figure shows.
+    caption : str
+        Shown under the static web version.
+    max_frames : int
+        Upper bound on precomputed frames in the web version; slider grids are
+        coarsened until the product of their sizes fits.
+    dpi : int
+        Resolution of each frame.
+    """
+
+    fig: Figure
+    update: Callable
+    controls: list
+    alt: str = ""
+    caption: str = ""
+    max_frames: int = 64
+    dpi: int = 80
+    values: dict = field(init=False)
+
+    def __post_init__(self):
+        if not isinstance(self.fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(self.fig)
+        names = [c.name for c in self.controls]
+        if len(set(names)) != len(names):
+            raise ValueError(f"control names must be unique, got {names}.")
+        self.values = {c.name: _start(c) for c in self.controls}
+        self.set(**self.values)
+
+    def set(self, **values) -> "Explorer":
+        """Update the figure for new control values (unnamed ones keep their value)."""
+        unknown = set(values) - set(self.values)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; this explorer has {sorted(self.values)}.")
+        self.values.update(values)
+        self.update(**self.values)
+        return self
+
+    def render(self, fmt: str = "png", **values) -> bytes:
+        """The figure for ``values`` as encoded image bytes (png or webp)."""
+        if values:
+            self.set(**values)
+        self.fig.canvas.draw()
+        if fmt == "png":
+            buffer = io.BytesIO()
+            self.fig.savefig(buffer, format="png", dpi=self.dpi)
+            return buffer.getvalue()
+        from PIL import Image
+
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        Image.fromarray(rgba).convert("RGB").save(buffer, format=fmt.upper(), quality=80, method=4)
+        return buffer.getvalue()
+
+    # ---- live version -------------------------------------------------
+    def widget(self):
+        """An ipywidgets box: controls above an image that is redrawn in place."""
+        import ipywidgets as widgets
+
+        image = widgets.Image(value=self.render("png"), format="png",
+                              layout=widgets.Layout(max_width="100%"))
+        control_widgets = {c.name: c.widget() for c in self.controls}
+
+        def on_change(change):
+            name = change["owner"]._nnlib_name
+            image.value = self.render("png", **{name: change["new"]})
+
+        for name, w in control_widgets.items():
+            w._nnlib_name = name
+            w.observe(on_change, names="value")
+        return widgets.VBox([widgets.HBox(list(control_widgets.values()),
+                                          layout=widgets.Layout(flex_flow="row wrap")), image])
+
+    # ---- static version -----------------------------------------------
+    def static_grid(self) -> list[list]:
+        """Per control, the values precomputed for the web version (at most ``max_frames`` in all).
+
+        Starting from each slider's ``static_steps``, the slider with the most
+        values is coarsened one step at a time until the grid fits.
+        """
+        requested = [c.static_steps if isinstance(c, Slider) else None for c in self.controls]
+        grids = [c.static_values() for c in self.controls]
+        while int(np.prod([len(g) for g in grids])) > self.max_frames:
+            shrinkable = [i for i, r in enumerate(requested) if r is not None and r > 2]
+            if not shrinkable:
+                raise ValueError(
+                    f"explorer needs {int(np.prod([len(g) for g in grids]))} frames even at the "
+                    f"coarsest slider grid; raise max_frames (now {self.max_frames}) or offer "
+                    "fewer dropdown options."
+                )
+            i = max(shrinkable, key=lambda k: len(grids[k]))
+            requested[i] -= 1
+            grids[i] = self.controls[i].static_values(requested[i])
+        return grids
+
+    def static_html(self, fmt: str = "webp") -> str:
+        """A self-contained HTML block: controls, frames as data URIs, and a tiny script."""
+        start = dict(self.values)
+        grids = self.static_grid()
+        frames = {}
+        for combo in itertools.product(*[range(len(g)) for g in grids]):
+            values = {c.name: grids[k][i] for k, (c, i) in enumerate(zip(self.controls, combo))}
+            data = base64.b64encode(self.render(fmt, **values)).decode("ascii")
+            frames["-".join(map(str, combo))] = f"data:image/{fmt};base64,{data}"
+        self.set(**start)
+        start_index = [self._nearest(g, start[c.name]) for c, g in zip(self.controls, grids)]
+        # Unique on the page and stable from one build to the next.
+        uid = f"nnlib-ex-{next(_EXPLORER_IDS)}-" + hashlib.sha1(self.alt.encode()).hexdigest()[:6]
+        labels = [[c.describe(v) for v in g] for c, g in zip(self.controls, grids)]
+        first = frames["-".join(map(str, start_index))]
+        width, height = (self.fig.get_size_inches() * self.dpi).astype(int)
+        rows = []
+        for k, (control, grid) in enumerate(zip(self.controls, grids)):
+            cid = f"{uid}-c{k}"
+            text = html.escape(control.label or control.name)
+            if isinstance(control, Slider):
+                rows.append(
+                    f'<div class="nnlib-control"><label for="{cid}">{text}</label> '
+                    f'<input type="range" id="{cid}" min="0" max="{len(grid) - 1}" step="1" '
+                    f'value="{start_index[k]}" aria-valuetext="{html.escape(labels[k][start_index[k]])}"> '
+                    f'<output for="{cid}">{html.escape(labels[k][start_index[k]])}</output></div>')
+            else:
+                options = "".join(
+                    f'<option value="{i}"{" selected" if i == start_index[k] else ""}>{html.escape(lab)}</option>'
+                    for i, lab in enumerate(labels[k]))
+                rows.append(f'<div class="nnlib-control"><label for="{cid}">{text}</label> '
+                            f'<select id="{cid}">{options}</select></div>')
+        payload = json.dumps({"labels": labels, "frames": frames}, separators=(",", ":"))
+        caption = f"<figcaption>{html.escape(self.caption)}</figcaption>" if self.caption else ""
+        return (
+            f'<figure class="nnlib-explorer" id="{uid}" role="group" '
+            f'aria-label="{html.escape(self.alt or "interactive figure")}">'
+            f'<div class="nnlib-controls">{"".join(rows)}</div>'
+            f'<img class="nnlib-frame" src="{first}" alt="{html.escape(self.alt)}" '
+            f'width="{width}" height="{height}" style="max-width:100%;height:auto">'
+            f"{caption}"
+            f'<script type="application/json" class="nnlib-data">{payload}</script>'
+            f"<script>{_STATIC_SCRIPT.replace('__UID__', uid)}</script></figure>"
+        )
+
+    @staticmethod
+    def _nearest(grid, value):
+        if all(isinstance(v, (int, float)) for v in grid) and isinstance(value, (int, float)):
+            return int(np.argmin([abs(v - value) for v in grid]))
+        return grid.index(value) if value in grid else 0
+
+    # ---- display ------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if static_mode():
+            return {"text/html": self.static_html(), "text/plain": self.alt or repr(self)}
+        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+
+    def __repr__(self):
+        return f"Explorer(controls={[c.name for c in self.controls]})"
+
+
+# Swaps the frame when a control changes. Runs once per explorer; reads its own
+# JSON block, so it needs nothing from any other host.
+_STATIC_SCRIPT = """(function(){var root=document.getElementById('__UID__');if(!root)return;
+var data=JSON.parse(root.querySelector('script.nnlib-data').textContent);
+var img=root.querySelector('img.nnlib-frame');var inputs=root.querySelectorAll('input,select');
+function show(){var key=[];inputs.forEach(function(el,k){var i=parseInt(el.value,10);key.push(i);
+if(el.tagName==='INPUT'){var t=data.labels[k][i];el.setAttribute('aria-valuetext',t);
+var out=root.querySelector('output[for="'+el.id+'"]');if(out)out.textContent=t;}});
+var src=data.frames[key.join('-')];if(src)img.src=src;}
+inputs.forEach(function(el){el.addEventListener('input',show);el.addEventListener('change',show);});})();"""

@@ -1,0 +1,56 @@
+r"""Weight penalties added to the loss.
+
+A penalty $R(W)$ is added to the data loss, $L_\text{total} = L + R$, and its
+gradient $\partial R / \partial W$ to each weight gradient. Only weight
+matrices are penalised; biases are left alone because they do not make the
+function steeper.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array
+
+
+class Penalty:
+    """Base class: ``penalty(W) -> float`` and ``grad(W) -> array like W``."""
+
+    def __init__(self, strength: float):
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not np.isfinite(strength) or strength < 0:
+            raise ValueError(f"{type(self).__name__} strength must be a finite number >= 0, got {strength!r}.")
+        self.strength = float(strength)
+
+    def __call__(self, W) -> float:
+        return self.penalty(W)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.strength})"
+
+
+class L1(Penalty):
+    r"""$R(W) = \lambda \sum_{ij} |W_{ij}|$, gradient $\lambda \operatorname{sign}(W)$ (0 at 0).
+
+    Pushes every weight towards 0 by the same amount each step, so small weights
+    reach exactly 0: L1 makes weights sparse.
+    """
+
+    def penalty(self, W) -> float:
+        return self.strength * float(np.sum(np.abs(as_float_array(W, "W"))))
+
+    def grad(self, W):
+        return self.strength * np.sign(as_float_array(W, "W"))
+
+
+class L2(Penalty):
+    r"""$R(W) = \tfrac{\lambda}{2} \sum_{ij} W_{ij}^2$, gradient $\lambda W$.
+
+    Shrinks each weight in proportion to its size (``weight decay``): large
+    weights are discouraged, small ones barely touched.
+    """
+
+    def penalty(self, W) -> float:
+        W = as_float_array(W, "W")
+        return 0.5 * self.strength * float(np.sum(W * W))
+
+    def grad(self, W):
+        return self.strength * as_float_array(W, "W")
