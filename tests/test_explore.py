@@ -1,0 +1,80 @@
+"""Explorers: one definition gives the live widget and the static web version."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from nnlib.explore import Dropdown, Explorer, Slider, figure
+
+
+def make_explorer(calls=None, **kw):
+    fig, ax = figure()
+    z = np.linspace(-3, 3, 50)
+    (line,) = ax.plot(z, z)
+
+    def update(gain, shape):
+        if calls is not None:
+            calls.append((gain, shape))
+        line.set_ydata(np.tanh(gain * z) if shape == "tanh" else gain * z)
+
+    return Explorer(fig, update, [Slider("gain", 0.5, 2.0, 0.1, 1.0, static_steps=5),
+                                  Dropdown("shape", ["tanh", "linear"])], alt="a curve", caption="c", **kw)
+
+
+def test_update_receives_all_values():
+    calls = []
+    explorer = make_explorer(calls)
+    assert calls[-1] == (1.0, "tanh")
+    explorer.set(gain=0.5)
+    assert calls[-1] == (0.5, "tanh")
+    with pytest.raises(ValueError, match=r"unknown control\(s\) \['gian'\]"):
+        explorer.set(gian=1)
+
+
+def test_static_grid_contains_the_start_and_respects_the_budget():
+    explorer = make_explorer(max_frames=6)
+    grids = explorer.static_grid()
+    assert 1.0 in grids[0] and grids[1] == ["tanh", "linear"]
+    assert len(grids[0]) * len(grids[1]) <= 6
+    with pytest.raises(ValueError, match="raise max_frames"):
+        make_explorer(max_frames=1).static_grid()
+
+
+def test_static_html_has_one_distinct_frame_per_grid_point():
+    explorer = make_explorer()
+    page = explorer.static_html()
+    payload = json.loads(re.search(r'<script type="application/json" class="nnlib-data">(.*?)</script>', page).group(1))
+    grids = explorer.static_grid()
+    assert len(payload["frames"]) == len(grids[0]) * len(grids[1])
+    assert len(set(payload["frames"].values())) == len(payload["frames"]), "frames must differ"
+    assert payload["labels"][0] == [f"{v:.1f}" for v in grids[0]]
+    assert 'alt="a curve"' in page and 'type="range"' in page and "<select" in page
+    assert "http" not in page
+    assert explorer.values == {"gain": 1.0, "shape": "tanh"}, "building frames restores the start"
+
+
+def test_display_switches_on_the_environment(monkeypatch):
+    explorer = make_explorer()
+    monkeypatch.setenv("NNLIB_STATIC_EXPLORERS", "1")
+    assert "text/html" in explorer._repr_mimebundle_()
+    monkeypatch.delenv("NNLIB_STATIC_EXPLORERS")
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_live_widget_redraws_the_same_image():
+    explorer = make_explorer()
+    box = explorer.widget()
+    slider, dropdown = box.children[0].children
+    image = box.children[1]
+    first = image.value
+    slider.value = 1.8
+    assert image.value != first and explorer.values["gain"] == pytest.approx(1.8)
+    dropdown.value = "linear"
+    assert explorer.values["shape"] == "linear"
+
+
+def test_bad_slider():
+    with pytest.raises(ValueError, match="need min <= value <= max"):
+        Slider("w", 0, 1, 0.1, 2.0)
