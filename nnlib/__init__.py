@@ -4,6 +4,7 @@ Modules
 -------
 activations     activation functions with their derivatives, and the ACTIVATIONS registry
 layers          Dense, Activation, Flatten: forward(x) / backward(dout)
+conv            Conv2D, MaxPool2D, Reshape for images (batch, channels, height, width)
 losses          SSE, MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 model           Sequential and its fit() training loop
 optim           SGD (with momentum and weight decay), Adam
@@ -16,9 +17,10 @@ plotting        plot helpers that return figures
 explore         sliders over figures, live in notebooks and static in the book
 exercises       checks for the exercises
 """
-from . import (activations, data, diagnostics, exercises, explore, gradcheck, init, layers, losses, model, optim,
+from . import (activations, conv, data, diagnostics, exercises, explore, gradcheck, init, layers, losses, model, optim,
                plotting, regularization)
 from .activations import ACTIVATIONS
+from .conv import Conv2D, MaxPool2D, Reshape
 from .layers import Activation, Dense, Flatten
 from .losses import MSE, SSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential
@@ -27,7 +29,7 @@ from .optim import SGD, Adam
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "Activation", "Adam", "BinaryCrossEntropy", "Dense", "Flatten", "MSE", "SGD", "SSE",
-    "Sequential", "SoftmaxCrossEntropy", "activations", "data", "diagnostics", "explore", "gradcheck",
+    "ACTIVATIONS", "Activation", "Adam", "BinaryCrossEntropy", "Conv2D", "Dense", "MaxPool2D", "Reshape", "Flatten", "MSE", "SGD", "SSE",
+    "Sequential", "SoftmaxCrossEntropy", "activations", "conv", "data", "diagnostics", "explore", "gradcheck",
     "init", "layers", "losses", "model", "optim", "plotting", "regularization",
 ]

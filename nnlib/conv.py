@@ -1,0 +1,192 @@
+r"""Convolution and pooling layers for images, batch-first ``(batch, channels, height, width)``.
+
+A 2-D convolution slides a small filter over the image and, at each position,
+takes the weighted sum of the pixels under it:
+
+$$z_{n,o,i,j} = b_o + \sum_{c}\sum_{p=0}^{k_h-1}\sum_{q=0}^{k_w-1}
+  W_{o,c,p,q}\; x_{n,c,\,i s + p,\,j s + q}$$
+
+(with stride $s$, after zero-padding $x$). Strictly this is a
+cross-correlation; deep-learning libraries call it convolution all the same.
+
+Implementation: ``im2col``. Every receptive field becomes one row of a matrix
+(``sliding_window_view`` makes it without Python loops), so the convolution is
+a single matrix product, exactly like :class:`~nnlib.layers.Dense`, and so is
+its backward pass.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._validation import as_float_array, check_dtype, check_positive_int, check_rng
+from .init import get_initializer
+from .layers import Layer
+
+
+def _check_images(x, name, channels=None):
+    if x.ndim != 4:
+        hint = " For 8x8 grey images stored as rows of 64 use x.reshape(-1, 1, 8, 8)." if x.ndim == 2 else ""
+        raise ValueError(f"{name} must be 4-D (batch, channels, height, width), got shape {x.shape}.{hint}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{name} expected {channels} channel(s) in axis 1, got shape {x.shape}.")
+
+
+class Conv2D(Layer):
+    r"""2-D convolution layer.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        $C$ input channels (1 for grey images) and $O$ filters.
+    kernel_size : int
+        Filters are ``kernel_size × kernel_size``.
+    stride : int, default 1
+    padding : int, default 0
+        Zeros added on every side; ``padding = kernel_size // 2`` keeps the size (odd kernels, stride 1).
+    init : str or callable, default "he_normal"
+        Initialiser called with ``fan_in = C k_h k_w`` and ``fan_out = O``.
+    rng, dtype : as in :class:`~nnlib.layers.Dense`.
+
+    Shapes
+    ------
+    x : (batch, C, H, W) -> z : (batch, O, H_out, W_out), with
+    $H_\text{out} = \lfloor (H + 2 p - k_h) / s \rfloor + 1$ (likewise $W_\text{out}$);
+    W : (O, C, k_h, k_w); b : (O,).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: int = 0, init="he_normal", bias: float = 0.0, rng=None, dtype=np.float64):
+        super().__init__()
+        self.in_channels = check_positive_int(in_channels, "in_channels")
+        self.out_channels = check_positive_int(out_channels, "out_channels")
+        self.kernel_size = check_positive_int(kernel_size, "kernel_size")
+        self.stride = check_positive_int(stride, "stride")
+        if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
+            raise ValueError(f"padding must be a whole number >= 0, got {padding!r}.")
+        self.padding = padding
+        self.dtype = check_dtype(dtype)
+        k = self.kernel_size
+        fan_in = self.in_channels * k * k
+        flat = get_initializer(init)(fan_in, self.out_channels, rng=check_rng(rng), dtype=self.dtype)
+        self.params = {
+            "W": np.ascontiguousarray(np.asarray(flat).T.reshape(self.out_channels, self.in_channels, k, k)),
+            "b": np.full(self.out_channels, bias, dtype=self.dtype),
+        }
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        self._cache = None
+
+    def output_shape(self, height: int, width: int) -> tuple[int, int]:
+        """Spatial size of the output for an input of ``height × width``."""
+        k, s, p = self.kernel_size, self.stride, self.padding
+        return (height + 2 * p - k) // s + 1, (width + 2 * p - k) // s + 1
+
+    def forward(self, x):
+        x = as_float_array(x, "Conv2D input", dtype=self.dtype)
+        _check_images(x, repr(self) + " input", self.in_channels)
+        batch, _, height, width = x.shape
+        h_out, w_out = self.output_shape(height, width)
+        if h_out < 1 or w_out < 1:
+            raise ValueError(f"{self!r}: a {height}x{width} input is smaller than the "
+                             f"{self.kernel_size}x{self.kernel_size} kernel; add padding.")
+        p, s, k = self.padding, self.stride, self.kernel_size
+        padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
+        # windows[n, c, i, j, u, v] = padded[n, c, i*s + u, j*s + v]
+        windows = sliding_window_view(padded, (k, k), axis=(2, 3))[:, :, ::s, ::s][:, :, :h_out, :w_out]
+        cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(batch * h_out * w_out, -1)  # (N*Ho*Wo, C*k*k)
+        out = cols @ self.params["W"].reshape(self.out_channels, -1).T + self.params["b"]  # (N*Ho*Wo, O)
+        self._cache = (cols, padded.shape, h_out, w_out)
+        return out.reshape(batch, h_out, w_out, self.out_channels).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        self._require_forward(self._cache)
+        cols, padded_shape, h_out, w_out = self._cache
+        batch = padded_shape[0]
+        dout = as_float_array(dout, "dout", dtype=self.dtype)
+        expected = (batch, self.out_channels, h_out, w_out)
+        if dout.shape != expected:
+            raise ValueError(f"{self!r}.backward expected dout of shape {expected}, got {dout.shape}.")
+        k, s, p = self.kernel_size, self.stride, self.padding
+        dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N*Ho*Wo, O)
+        self.grads["W"][...] = (dout_rows.T @ cols).reshape(self.params["W"].shape)
+        self.grads["b"][...] = dout_rows.sum(axis=0)
+        dcols = dout_rows @ self.params["W"].reshape(self.out_channels, -1)  # (N*Ho*Wo, C*k*k)
+        dcols = dcols.reshape(batch, h_out, w_out, self.in_channels, k, k)
+        dpadded = np.zeros(padded_shape, dtype=self.dtype)
+        # col2im: each kernel offset (u, v) sends its gradients back to a strided
+        # slice of the input; overlapping windows add up. k*k vectorised steps.
+        for u in range(k):
+            for v in range(k):
+                dpadded[:, :, u:u + s * h_out:s, v:v + s * w_out:s] += dcols[..., u, v].transpose(0, 3, 1, 2)
+        return dpadded[:, :, p:padded_shape[2] - p, p:padded_shape[3] - p] if p else dpadded
+
+    def __repr__(self):
+        return (f"Conv2D({self.in_channels} -> {self.out_channels}, kernel {self.kernel_size}, "
+                f"stride {self.stride}, padding {self.padding})")
+
+
+class MaxPool2D(Layer):
+    r"""Max pooling over non-overlapping ``size × size`` blocks.
+
+    Forward keeps the largest value of each block; backward sends the gradient
+    to that one position (the arg-max) and 0 to the others.
+
+    Shapes: (batch, C, H, W) -> (batch, C, H / size, W / size); H and W must be
+    multiples of ``size``.
+    """
+
+    def __init__(self, size: int = 2):
+        super().__init__()
+        self.size = check_positive_int(size, "size")
+        self._cache = None
+
+    def forward(self, x):
+        x = as_float_array(x, "MaxPool2D input")
+        _check_images(x, "MaxPool2D input")
+        batch, channels, height, width = x.shape
+        s = self.size
+        if height % s or width % s:
+            raise ValueError(f"MaxPool2D({s}) needs height and width divisible by {s}, got {height}x{width}.")
+        blocks = x.reshape(batch, channels, height // s, s, width // s, s).transpose(0, 1, 2, 4, 3, 5)
+        blocks = blocks.reshape(batch, channels, height // s, width // s, s * s)
+        argmax = blocks.argmax(axis=-1)
+        self._cache = (x.shape, argmax)
+        return np.take_along_axis(blocks, argmax[..., None], axis=-1)[..., 0]
+
+    def backward(self, dout):
+        self._require_forward(self._cache)
+        shape, argmax = self._cache
+        batch, channels, height, width = shape
+        s = self.size
+        dout = np.asarray(dout)
+        dblocks = np.zeros(argmax.shape + (s * s,), dtype=dout.dtype)
+        np.put_along_axis(dblocks, argmax[..., None], dout[..., None], axis=-1)
+        dblocks = dblocks.reshape(batch, channels, height // s, width // s, s, s).transpose(0, 1, 2, 4, 3, 5)
+        return dblocks.reshape(shape)
+
+    def __repr__(self):
+        return f"MaxPool2D({self.size})"
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``shape`` (e.g. rows of 64 pixels to ``(1, 8, 8)``); backward undoes it."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+        self._input_shape = None
+
+    def forward(self, x):
+        x = as_float_array(x, "Reshape input")
+        if int(np.prod(x.shape[1:])) != int(np.prod(self.shape)):
+            raise ValueError(f"Reshape{self.shape}: each sample has {int(np.prod(x.shape[1:]))} values "
+                             f"(input shape {x.shape}), but {int(np.prod(self.shape))} are needed.")
+        self._input_shape = x.shape
+        return x.reshape((x.shape[0],) + self.shape)
+
+    def backward(self, dout):
+        self._require_forward(self._input_shape)
+        return np.asarray(dout).reshape(self._input_shape)
+
+    def __repr__(self):
+        return f"Reshape({self.shape})"
