@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 
-.PHONY: help install test book lab clean
+.PHONY: help install test book check-book lab clean clean-all
 
 help:
 	@echo "make test   set up .venv, run the unit tests and every notebook (nbval)"
 	@echo "make book   set up .venv, build the HTML book into _build/html"
+	@echo "make check-book  build the book, then test it in headless Chromium (needs apt's chromium)"
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make clean  remove build outputs (keeps .venv; 'make clean-all' removes it too)"
 
@@ -25,18 +26,22 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/book
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
 
 book: $(STAMP)
 	NNLIB_STATIC_EXPLORERS=1 $(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "The book is at: $(CURDIR)/$(BOOK_HTML)"
 
+# The rendered book in a real browser, plus checks that the build fails when it should.
+check-book: book
+	$(BIN)/python -m pytest tests/book
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis .jupyter_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 clean-all: clean

@@ -1,4 +1,5 @@
 """The repository's own rules: notebooks stripped, listed in the table of contents, set up alike."""
+import importlib.util
 import json
 from pathlib import Path
 
@@ -6,6 +7,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _repository_tool():
+    spec = importlib.util.spec_from_file_location("set_repository_url", ROOT / "tools" / "set_repository_url.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_there_are_notebooks():
@@ -29,5 +37,8 @@ def test_notebook_is_in_the_table_of_contents(path):
 def test_notebook_starts_with_the_setup_cell_and_has_checkpoints(path):
     nb = json.loads(path.read_text())
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    assert "find_spec(\"nnlib\")" in code[0], f"{path.name}: the first code cell must be the setup cell"
+    tool = _repository_tool()
+    assert code[0] == tool.setup_cell(tool.configured_url()), (
+        f"{path.name}: the first code cell must be the setup cell for the URL in _config.yml; "
+        "run `python tools/set_repository_url.py`")
     assert sum("assert" in cell for cell in code) >= 3, f"{path.name}: needs assert checkpoints"

@@ -1,0 +1,59 @@
+"""Keep the built book self-contained, and say so loudly when it is not.
+
+* Drops sphinx-thebe's scripts: the book has no live-kernel cells in the page
+  (its explorers render as precomputed frames), and thebe would load its code
+  from a third-party host when activated.
+* Adds the stylesheet for the static explorers.
+* After the build, scans every HTML page for scripts, stylesheets, fonts and
+  images fetched from another host, and for pages over the size budget. Each
+  finding is a Sphinx warning, so ``jupyter-book build -W`` fails on it.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PAGE_BUDGET_BYTES = 2_000_000
+EXTERNAL_ASSET = re.compile(
+    r"""<(?:script|img|source|iframe)\b[^>]*\bsrc=["'](https?:)?//[^"']+["']"""
+    r"""|<link\b(?=[^>]*\brel=["'](?:stylesheet|preload|modulepreload|icon)["'])[^>]*\bhref=["'](?:https?:)?//[^"']+["']"""
+    r"""|url\(\s*["']?(?:https?:)?//[^)]+\)""",
+    re.IGNORECASE,
+)
+
+
+def _is_thebe(asset) -> bool:
+    filename = getattr(asset, "filename", asset) or ""
+    body = getattr(asset, "attributes", {}).get("body", "") if hasattr(asset, "attributes") else ""
+    return "thebe" in str(filename) or "THEBE_JS_URL" in str(body)
+
+
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def _check_site(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in sorted(outdir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for match in EXTERNAL_ASSET.finditer(text):
+            logger.warning(f"{page.relative_to(outdir)} loads an asset from another host: {match.group(0)[:160]}")
+        size = page.stat().st_size
+        if size > PAGE_BUDGET_BYTES:
+            logger.warning(f"{page.relative_to(outdir)} is {size / 1e6:.2f} MB, over the "
+                           f"{PAGE_BUDGET_BYTES / 1e6:.0f} MB page budget; coarsen its explorers' grids.")
+
+
+def setup(app):
+    app.connect("html-page-context", _drop_thebe)
+    app.connect("build-finished", _check_site)
+    app.add_css_file("css/nnlib-book.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
