@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 
-.PHONY: help install test book check-book lab clean clean-all
+.PHONY: help install test book check-book bench lab clean clean-all
 
 help:
 	@echo "make test   set up .venv, run the unit tests and every notebook (nbval)"
 	@echo "make book   set up .venv, build the HTML book into _build/html"
 	@echo "make check-book  build the book, then test it in headless Chromium (needs apt's chromium)"
+	@echo "make bench  measure nnlib against plain numpy, PyTorch and scikit-learn (ratios)"
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make clean  remove build outputs (keeps .venv; 'make clean-all' removes it too)"
 
@@ -36,6 +37,12 @@ book: $(STAMP)
 # The rendered book in a real browser, plus checks that the build fails when it should.
 check-book: book
 	$(BIN)/python -m pytest tests/book
+
+# PyTorch and scikit-learn are optional references: if they cannot be installed the
+# benchmark says so and measures the rest.
+bench: $(STAMP)
+	-$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python bench/run.py --with-make-test
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._validation import as_float_array
 
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))  # a Python float keeps float32 inputs float32
 _GELU_CUBIC = 0.044715
 
 

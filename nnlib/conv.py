@@ -98,7 +98,7 @@ class Conv2D(Layer):
         self._cache = (cols, padded.shape, h_out, w_out)
         return out.reshape(batch, h_out, w_out, self.out_channels).transpose(0, 3, 1, 2)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._cache)
         cols, padded_shape, h_out, w_out = self._cache
         batch = padded_shape[0]
@@ -110,6 +110,8 @@ class Conv2D(Layer):
         dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N*Ho*Wo, O)
         self.grads["W"][...] = (dout_rows.T @ cols).reshape(self.params["W"].shape)
         self.grads["b"][...] = dout_rows.sum(axis=0)
+        if not input_grad:
+            return None
         dcols = dout_rows @ self.params["W"].reshape(self.out_channels, -1)  # (N*Ho*Wo, C*k*k)
         dcols = dcols.reshape(batch, h_out, w_out, self.in_channels, k, k)
         dpadded = np.zeros(padded_shape, dtype=self.dtype)
@@ -153,7 +155,7 @@ class MaxPool2D(Layer):
         self._cache = (x.shape, argmax)
         return np.take_along_axis(blocks, argmax[..., None], axis=-1)[..., 0]
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._cache)
         shape, argmax = self._cache
         batch, channels, height, width = shape
@@ -184,7 +186,7 @@ class Reshape(Layer):
         self._input_shape = x.shape
         return x.reshape((x.shape[0],) + self.shape)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._input_shape)
         return np.asarray(dout).reshape(self._input_shape)
 

@@ -29,7 +29,8 @@ class Layer:
     def forward(self, x):
         raise NotImplementedError
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
+        """Fill ``grads`` and return dL/dx (``None`` when ``input_grad`` is False)."""
         raise NotImplementedError
 
     def __call__(self, x):
@@ -94,9 +95,11 @@ class Dense(Layer):
                 "layer's out_features or the number of columns in your data."
             )
         self._x = x
-        return x @ self.params["W"] + self.params["b"]  # (batch, out)
+        out = x @ self.params["W"]  # (batch, out)
+        out += self.params["b"]  # broadcast over the batch, in place
+        return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._x)
         dout = as_float_array(dout, "dout", dtype=self.dtype)
         expected = (self._x.shape[0], self.out_features)
@@ -104,7 +107,8 @@ class Dense(Layer):
             raise ValueError(f"{self!r}.backward expected dout of shape {expected}, got {dout.shape}.")
         np.matmul(self._x.T, dout, out=self.grads["W"])  # (in, out)
         np.sum(dout, axis=0, out=self.grads["b"])  # (out,)
-        return dout @ self.params["W"].T  # (batch, in)
+        # The first layer's dL/dx is never used in training: skipping it saves a matmul.
+        return dout @ self.params["W"].T if input_grad else None  # (batch, in)
 
     def __repr__(self):
         return f"Dense({self.in_features} -> {self.out_features})"
@@ -132,7 +136,7 @@ class Activation(Layer):
         self._z = z
         return self.act.forward(z)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._z)
         dout = as_float_array(dout, "dout")
         if dout.shape != self._z.shape:
@@ -155,7 +159,7 @@ class Flatten(Layer):
         self._shape = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._shape)
         return np.asarray(dout).reshape(self._shape)
 

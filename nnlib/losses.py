@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float_array, check_not_empty
-from .activations import log_softmax, softmax, Sigmoid
+from .activations import Sigmoid, log_softmax
 
 
 class Loss:
@@ -156,18 +156,30 @@ class SoftmaxCrossEntropy(Loss):
                 f"SoftmaxCrossEntropy expects logits of shape (batch, classes), got {logits.shape}."
             )
         check_not_empty(logits, "y_hat")
-        targets = self._one_hot(y, logits)
-        log_p = log_softmax(logits, axis=1)
-        self._cache = (logits, targets)
-        return float(-np.sum(targets * log_p) / logits.shape[0])
+        targets = self._targets(y, logits)
+        log_p = log_softmax(logits, axis=1)  # (batch, classes)
+        if targets.ndim == 1:  # labels: pick each row's log-probability of its class
+            picked = log_p[np.arange(len(targets)), targets]
+        else:
+            picked = np.sum(targets * log_p, axis=1)
+        self._cache = (log_p, targets)
+        return float(-np.mean(picked))
 
     def backward(self):
         self._require_forward()
-        logits, targets = self._cache
-        return (softmax(logits, axis=1) - targets) / logits.shape[0]
+        log_p, targets = self._cache
+        batch = log_p.shape[0]
+        grad = np.exp(log_p)  # softmax, recovered from the cached log-softmax
+        if targets.ndim == 1:
+            grad[np.arange(batch), targets] -= 1.0
+        else:
+            grad -= targets
+        grad /= batch
+        return grad
 
     @staticmethod
-    def _one_hot(y, logits):
+    def _targets(y, logits):
+        """Integer labels (batch,) stay labels; one-hot rows are returned as floats."""
         batch, classes = logits.shape
         y = np.asarray(y)
         if y.shape == logits.shape:
@@ -187,9 +199,7 @@ class SoftmaxCrossEntropy(Loss):
                 f"SoftmaxCrossEntropy: labels must lie in 0..{classes - 1} for {classes} "
                 f"classes, got values from {y.min()} to {y.max()}."
             )
-        targets = np.zeros_like(logits)
-        targets[np.arange(batch), y] = 1.0
-        return targets
+        return y
 
 
 #: name -> class, so that ``fit(loss="mse")`` works.

@@ -121,10 +121,17 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, dout):
-        """Back-propagate ``dout`` = dL/d(output); fills every layer's ``grads``; returns dL/dx."""
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+    def backward(self, dout, input_grad: bool = True):
+        """Back-propagate ``dout`` = dL/d(output); fills every layer's ``grads``.
+
+        Returns dL/dx, or ``None`` with ``input_grad=False`` (training never needs
+        the gradient with respect to the data, and the first layer then skips it).
+        """
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            dout = self.layers[i].backward(dout, input_grad=input_grad or i > 0)
+            if dout is None:
+                break
         return dout
 
     def predict(self, x, batch_size: int = 4096):
@@ -214,21 +221,19 @@ class Sequential:
             for step, start in enumerate(range(0, n, batch_size), start=1):
                 idx = order[start:start + batch_size]
                 xb, yb = (X, y) if batch_size == n else (X[idx], y[idx])
-                y_hat = self.forward(xb)
-                value = loss_fn.forward(y_hat, yb)
-                if penalty is not None:
-                    value += sum(penalty.penalty(layer.params["W"]) for layer in dense_layers)
-                if not np.isfinite(value):
+                try:
+                    # Overflow or 0/0 anywhere in the step means the run has diverged:
+                    # stop at once with an explanation rather than a numpy warning.
+                    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                        y_hat, value = self._train_step(xb, yb, loss_fn, optimizer, params, penalty, dense_layers)
+                except FloatingPointError as err:
+                    value = f"non-finite ({err})"
+                if not isinstance(value, float) or not np.isfinite(value):
                     raise TrainingDivergedError(
                         f"the loss became {value} at epoch {epoch}, step {step} (after "
                         f"{len(history.step_loss)} good steps). The updates are probably too "
                         f"large: try a smaller learning rate than {optimizer.lr:g}, "
                         "e.g. ten times smaller, or scale the inputs.", history)
-                self.backward(loss_fn.backward())
-                if penalty is not None:
-                    for layer in dense_layers:
-                        layer.grads["W"] += penalty.grad(layer.params["W"])
-                optimizer.step(params)
                 history.step_loss.append(value)
                 total += value * len(idx)
                 if metric_fn:
@@ -243,6 +248,21 @@ class Sequential:
             if bar:
                 bar.update(epoch, self._summary(history), force=epoch == epochs)
         return history
+
+    def _train_step(self, xb, yb, loss_fn, optimizer, params, penalty, dense_layers):
+        """One forward pass, backward pass and update; returns (y_hat, loss)."""
+        y_hat = self.forward(xb)
+        value = loss_fn.forward(y_hat, yb)
+        if penalty is not None:
+            value += sum(penalty.penalty(layer.params["W"]) for layer in dense_layers)
+        if not np.isfinite(value):
+            return y_hat, value  # the caller reports it; do not update with it
+        self.backward(loss_fn.backward(), input_grad=False)
+        if penalty is not None:
+            for layer in dense_layers:
+                layer.grads["W"] += penalty.grad(layer.params["W"])
+        optimizer.step(params)
+        return y_hat, value
 
     def _validate(self, validation_data, loss_fn, metric_fn, history):
         try:

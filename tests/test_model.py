@@ -159,3 +159,15 @@ def test_callbacks_and_progress_bar_in_terminal(rng, capsys):
     model.fit(X, y, epochs=3, progress=True, callbacks=[lambda epoch, m, h: seen.append((epoch, len(h.loss)))])
     assert seen == [(1, 1), (2, 2), (3, 3)]
     assert "epoch: 3/3 loss" in capsys.readouterr().err
+
+
+def test_backward_without_input_gradient_fills_the_same_grads(rng):
+    model = mlp([3, 5, 2], "tanh", rng)
+    X, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    loss = MSE()
+    loss.forward(model.forward(X), y)
+    dx = model.backward(loss.backward())
+    full = [p.grad.copy() for p in model.parameters()]
+    assert dx.shape == X.shape
+    assert model.backward(loss.backward(), input_grad=False) is None
+    assert all(np.array_equal(a, p.grad) for a, p in zip(full, model.parameters()))
