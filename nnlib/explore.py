@@ -98,13 +98,24 @@ class Slider:
             )
 
     def static_values(self, count: int | None = None) -> list[float]:
-        """``count`` values spread over the range, snapped to ``step``, including ``value``."""
-        count = self.static_steps if count is None else count
-        raw = np.linspace(self.min, self.max, max(count, 2))
+        """About ``count`` values spread over the range, snapped to ``step``.
+
+        The starting ``value`` is always one of them: it takes the place of the
+        nearest interior grid point, so the count (and the web page) does not grow.
+        """
+        count = max(self.static_steps if count is None else count, 2)
+        raw = np.linspace(self.min, self.max, count)
         snapped = self.min + np.round((raw - self.min) / self.step) * self.step
-        values = {round(float(v), 10) for v in np.clip(snapped, self.min, self.max)}
-        values.add(round(float(self.value), 10))
-        return sorted(values)
+        values = sorted({round(float(v), 10) for v in np.clip(snapped, self.min, self.max)})
+        start = round(float(self.value), 10)
+        if start not in values:
+            interior = list(range(1, len(values) - 1))
+            if interior:
+                nearest = min(interior, key=lambda i: abs(values[i] - start))
+                values[nearest] = start
+            else:
+                values.append(start)
+        return sorted(set(values))
 
     def describe(self, value) -> str:
         decimals = max(0, -int(np.floor(np.log10(self.step)))) if self.step < 1 else 0
@@ -204,6 +215,8 @@ class Explorer:
     def __post_init__(self):
         if not isinstance(self.fig.canvas, FigureCanvasAgg):
             FigureCanvasAgg(self.fig)
+        # Frames are drawn at this resolution, live and static alike (the page budget depends on it).
+        self.fig.set_dpi(self.dpi)
         names = [c.name for c in self.controls]
         if len(set(names)) != len(names):
             raise ValueError(f"control names must be unique, got {names}.")

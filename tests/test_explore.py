@@ -78,3 +78,19 @@ def test_live_widget_redraws_the_same_image():
 def test_bad_slider():
     with pytest.raises(ValueError, match="need min <= value <= max"):
         Slider("w", 0, 1, 0.1, 2.0)
+
+
+def test_static_values_keep_their_count_and_include_the_start():
+    slider = Slider("w", -2.0, 2.0, 0.1, 0.3, static_steps=5)
+    values = slider.static_values()
+    assert len(values) == 5 and 0.3 in values and values[0] == -2.0 and values[-1] == 2.0
+    assert Slider("w", 0.0, 1.0, 0.5, 0.5, static_steps=2).static_values() == [0.0, 0.5, 1.0]
+
+
+def test_frames_use_the_explorer_dpi():
+    explorer = make_explorer(dpi=50)
+    from PIL import Image
+    import io as _io
+
+    width, height = Image.open(_io.BytesIO(explorer.render("webp"))).size
+    assert (width, height) == tuple((explorer.fig.get_size_inches() * 50).round().astype(int))
