@@ -245,7 +245,7 @@ class Explorer:
 
         rgba = np.asarray(self.fig.canvas.buffer_rgba())
         buffer = io.BytesIO()
-        Image.fromarray(rgba).convert("RGB").save(buffer, format=fmt.upper(), quality=80, method=4)
+        Image.fromarray(rgba).convert("RGB").save(buffer, format=fmt.upper(), quality=70, method=6)
         return buffer.getvalue()
 
     # ---- live version -------------------------------------------------
