@@ -17,7 +17,7 @@ def _is_placeholder(answer) -> bool:
 
 
 def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: float = 1e-6,
-          args: tuple = ()) -> bool:
+          args: tuple = ()) -> bool | None:
     """Compare the reader's ``answer`` with ``expected``.
 
     Parameters
@@ -35,8 +35,8 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
 
     Returns
     -------
-    bool
-        True if correct, False if not attempted yet.
+    True if correct; None if not attempted yet (so a notebook shows only the
+    message, and ``assert check(...)`` still fails on a placeholder).
 
     Raises
     ------
@@ -45,13 +45,13 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
     """
     if _is_placeholder(answer):
         print(f"{name}: not attempted yet. Replace the placeholder above and run this cell again.")
-        return False
+        return None
     if callable(answer):
         try:
             answer = answer(*args)
         except NotImplementedError:
             print(f"{name}: not attempted yet. Fill in the function above and run this cell again.")
-            return False
+            return None
     if callable(expected):
         expected = expected(*args)
     got, want = np.asarray(answer), np.asarray(expected)

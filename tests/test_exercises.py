@@ -1,0 +1,26 @@
+"""The exercise checker: placeholders, right answers and wrong answers."""
+import numpy as np
+import pytest
+
+from nnlib.exercises import check
+
+
+def test_placeholders_are_not_attempted(capsys):
+    assert check(None, 1.0, name="E1") is None
+    assert check(..., 1.0) is None
+
+    def todo(z):
+        raise NotImplementedError
+
+    assert check(todo, np.zeros(2), args=(1,)) is None
+    assert capsys.readouterr().out.count("not attempted yet") == 3
+
+
+def test_right_and_wrong_answers(capsys):
+    assert check(lambda z: 2 * z, lambda z: z + z, name="E2", args=(np.arange(3),)) is True
+    assert "E2: correct." in capsys.readouterr().out
+    with pytest.raises(AssertionError, match=r"E3: not quite. Expected\n\[1. 2.\]\ngot\n\[1. 3.\]"):
+        check(np.array([1.0, 3.0]), np.array([1.0, 2.0]), name="E3")
+    with pytest.raises(AssertionError, match=r"expected shape \(2,\), got \(3,\)"):
+        check(np.zeros(3), np.zeros(2))
+    assert check(["relu", "elu"], ["relu", "elu"]) is True
