@@ -233,19 +233,23 @@ class Explorer:
         return self
 
     def render(self, fmt: str = "png", **values) -> bytes:
-        """The figure for ``values`` as encoded image bytes (png or webp)."""
+        """The figure for ``values`` as encoded image bytes (``"png"`` or ``"webp"``).
+
+        The figure is drawn once and its pixels encoded directly (``savefig``
+        would draw it a second time). PNG uses fast compression: in a live
+        notebook the frame is sent once and thrown away.
+        """
+        from PIL import Image
+
         if values:
             self.set(**values)
         self.fig.canvas.draw()
-        if fmt == "png":
-            buffer = io.BytesIO()
-            self.fig.savefig(buffer, format="png", dpi=self.dpi)
-            return buffer.getvalue()
-        from PIL import Image
-
-        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        image = Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())).convert("RGB")
         buffer = io.BytesIO()
-        Image.fromarray(rgba).convert("RGB").save(buffer, format=fmt.upper(), quality=70, method=6)
+        if fmt == "png":
+            image.save(buffer, format="PNG", compress_level=1)
+        else:
+            image.save(buffer, format=fmt.upper(), quality=70, method=6)
         return buffer.getvalue()
 
     # ---- live version -------------------------------------------------

@@ -30,8 +30,11 @@ class Penalty:
 class L1(Penalty):
     r"""$R(W) = \lambda \sum_{ij} |W_{ij}|$, gradient $\lambda \operatorname{sign}(W)$ (0 at 0).
 
-    Pushes every weight towards 0 by the same amount each step, so small weights
-    reach exactly 0: L1 makes weights sparse.
+    Pushes every weight towards 0 by the same amount each step, whatever its
+    size, so weights that the data do not need end up near 0: L1 favours sparse
+    weights. With plain gradient descent they hover around 0 (each step
+    overshoots by up to $\eta\lambda$) rather than landing on exactly 0;
+    exact zeros need a proximal step (soft-thresholding), which nnlib does not do.
     """
 
     def penalty(self, W) -> float:
