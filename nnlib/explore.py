@@ -2,7 +2,7 @@
 
 An explorer is a matplotlib figure, an ``update(**values)`` function that
 changes the figure's artists for given slider values, and the specifications
-of its controls (:class:`Slider`, :class:`Dropdown`). From that one definition:
+of its controls (:class:`Slider`, :class:`SelectionSlider`, :class:`Dropdown`). From that one definition:
 
 * in a running notebook it shows ipywidgets controls above the figure, and a
   control change calls ``update`` and redraws the same image in place (no new
@@ -134,6 +134,70 @@ class Slider:
 
 
 @dataclass(frozen=True)
+class SelectionSlider:
+    """A slider that steps through a given list of numbers, e.g. log-spaced learning rates.
+
+    Parameters
+    ----------
+    name : str
+        Keyword passed to ``update``.
+    values : sequence of float
+        The positions of the slider, in order.
+    value : float, optional
+        Starting value (one of ``values``); defaults to the first.
+    label : str, optional
+    fmt : str
+        Format of the value shown beside the slider.
+    static_steps : int, optional
+        How many of the values the web version precomputes (all by default).
+    """
+
+    name: str
+    values: tuple
+    value: float | None = None
+    label: str | None = None
+    fmt: str = "{:.3g}"
+    static_steps: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", tuple(self.values))
+        if not self.values:
+            raise ValueError(f"SelectionSlider {self.name!r} needs at least one value.")
+        if self.value is not None and self.value not in self.values:
+            raise ValueError(f"SelectionSlider {self.name!r}: start value {self.value!r} is not one of {self.values}.")
+        if self.static_steps is None:
+            object.__setattr__(self, "static_steps", len(self.values))
+
+    @property
+    def start(self):
+        return self.values[0] if self.value is None else self.value
+
+    def static_values(self, count: int | None = None) -> list:
+        """About ``count`` of the values, evenly spaced by position, always with the start."""
+        count = min(max(self.static_steps if count is None else count, 2), len(self.values))
+        positions = {int(round(p)) for p in np.linspace(0, len(self.values) - 1, count)}
+        start = self.values.index(self.start)
+        if start not in positions:
+            interior = sorted(positions)[1:-1]
+            if interior:
+                positions.discard(min(interior, key=lambda p: abs(p - start)))
+            positions.add(start)
+        return [self.values[p] for p in sorted(positions)]
+
+    def describe(self, value) -> str:
+        return self.fmt.format(value)
+
+    def widget(self):
+        import ipywidgets as widgets
+
+        return widgets.SelectionSlider(
+            options=[(self.describe(v), v) for v in self.values], value=self.start,
+            description=self.label or self.name, continuous_update=True,
+            style={"description_width": "initial"}, layout=widgets.Layout(width="22em"),
+        )
+
+
+@dataclass(frozen=True)
 class Dropdown:
     """A choice between named options (e.g. an activation function).
 
@@ -176,7 +240,7 @@ class Dropdown:
 
 
 def _start(control):
-    return control.start if isinstance(control, Dropdown) else control.value
+    return control.start if isinstance(control, (Dropdown, SelectionSlider)) else control.value
 
 
 @dataclass
@@ -191,7 +255,7 @@ class Explorer:
         ``update(**values)`` sets the artists of ``fig`` for the given control
         values. It should change existing artists (``set_data``,
         ``set_ydata``...) rather than clear and redraw the axes.
-    controls : list of Slider or Dropdown
+    controls : list of Slider, SelectionSlider or Dropdown
     alt : str
         Alternative text for the image: what the figure shows.
     caption : str
@@ -278,7 +342,7 @@ class Explorer:
         Starting from each slider's ``static_steps``, the slider with the most
         values is coarsened one step at a time until the grid fits.
         """
-        requested = [c.static_steps if isinstance(c, Slider) else None for c in self.controls]
+        requested = [c.static_steps if isinstance(c, (Slider, SelectionSlider)) else None for c in self.controls]
         grids = [c.static_values() for c in self.controls]
         while int(np.prod([len(g) for g in grids])) > self.max_frames:
             shrinkable = [i for i, r in enumerate(requested) if r is not None and r > 2]
@@ -313,7 +377,7 @@ class Explorer:
         for k, (control, grid) in enumerate(zip(self.controls, grids)):
             cid = f"{uid}-c{k}"
             text = html.escape(control.label or control.name)
-            if isinstance(control, Slider):
+            if isinstance(control, (Slider, SelectionSlider)):
                 rows.append(
                     f'<div class="nnlib-control"><label for="{cid}">{text}</label> '
                     f'<input type="range" id="{cid}" min="0" max="{len(grid) - 1}" step="1" '

@@ -94,3 +94,25 @@ def test_frames_use_the_explorer_dpi():
 
     width, height = Image.open(_io.BytesIO(explorer.render("webp"))).size
     assert (width, height) == tuple((explorer.fig.get_size_inches() * 50).round().astype(int))
+
+
+def test_selection_slider_over_log_spaced_values():
+    from nnlib.explore import SelectionSlider
+
+    rates = tuple(10.0 ** k for k in np.arange(-3, 1.5, 0.5))  # 0.001 ... 10
+    slider = SelectionSlider("lr", rates, value=rates[4], label="learning rate")
+    assert slider.static_values() == list(rates)
+    coarse = slider.static_values(4)
+    assert len(coarse) == 4 and rates[4] in coarse and coarse[0] == rates[0] and coarse[-1] == rates[-1]
+    assert slider.describe(rates[4]) == "0.1"
+    fig, ax = figure()
+    (line,) = ax.plot([0, 1], [0, 1])
+    seen = []
+    explorer = Explorer(fig, lambda lr: seen.append(lr) or line.set_ydata([0, lr]), [slider], alt="a line")
+    assert seen[-1] == rates[4]
+    widget = explorer.widget().children[0].children[0]
+    widget.value = rates[-1]
+    assert seen[-1] == rates[-1]
+    assert "learning rate" in explorer.static_html()
+    with pytest.raises(ValueError, match="start value 0.5 is not one of"):
+        SelectionSlider("lr", (0.1, 1.0), value=0.5)
