@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from decimal import Decimal
 import html
 import io
 import itertools
@@ -117,14 +118,19 @@ class Slider:
                 values.append(start)
         return sorted(set(values))
 
+    @property
+    def decimals(self) -> int:
+        """Decimals needed to show every multiple of ``step`` exactly (0.25 -> 2, 0.1 -> 1, 5 -> 0)."""
+        exponent = Decimal(repr(float(self.step))).normalize().as_tuple().exponent
+        return max(0, -int(exponent))
+
     def describe(self, value) -> str:
-        decimals = max(0, -int(np.floor(np.log10(self.step)))) if self.step < 1 else 0
-        return f"{value:.{decimals}f}"
+        return f"{value:.{self.decimals}f}"
 
     def widget(self):
         import ipywidgets as widgets
 
-        decimals = max(0, -int(np.floor(np.log10(self.step)))) if self.step < 1 else 0
+        decimals = self.decimals
         return widgets.FloatSlider(
             value=self.value, min=self.min, max=self.max, step=self.step,
             description=self.label or self.name, readout_format=f".{decimals}f",

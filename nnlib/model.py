@@ -7,7 +7,7 @@ into $\partial L/\partial\,\text{input}$ (the chain rule, one link at a time).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 
@@ -19,12 +19,21 @@ from .optim import SGD, Optimizer
 from .progress import ProgressBar, in_notebook
 
 
-class Parameter(NamedTuple):
-    """One trainable array, its gradient, and a unique name such as ``"0.W"``."""
+@dataclass
+class Parameter:
+    """One trainable array, its gradient, and a unique name such as ``"0.W"``.
+
+    ``value`` and ``grad`` are the layer's own arrays (not copies), so
+    ``p.value -= lr * p.grad`` updates the layer. Unpacks as
+    ``name, value, grad = p``.
+    """
 
     name: str
     value: np.ndarray
     grad: np.ndarray
+
+    def __iter__(self):
+        return iter((self.name, self.value, self.grad))
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -242,7 +251,15 @@ class Sequential:
             if metric_fn:
                 history.train_metric.append(correct_sum / n)
             if validation_data is not None:
-                self._validate(validation_data, loss_fn, metric_fn, history)
+                try:
+                    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                        self._validate(validation_data, loss_fn, metric_fn, history)
+                except FloatingPointError as err:
+                    history.val_loss.append(float("nan"))
+                    raise TrainingDivergedError(
+                        f"the validation loss became non-finite ({err}) after epoch {epoch}. The "
+                        f"updates are probably too large: try a smaller learning rate than "
+                        f"{optimizer.lr:g}, e.g. ten times smaller, or scale the inputs.", history) from None
             for callback in callbacks:
                 callback(epoch, self, history)
             if bar:

@@ -116,3 +116,9 @@ def test_selection_slider_over_log_spaced_values():
     assert "learning rate" in explorer.static_html()
     with pytest.raises(ValueError, match="start value 0.5 is not one of"):
         SelectionSlider("lr", (0.1, 1.0), value=0.5)
+
+
+def test_slider_labels_show_every_step_exactly():
+    assert Slider("w", -3, 3, 0.25, 0.0).describe(-2.75) == "-2.75"
+    assert Slider("w", -3, 3, 0.1, 0.0).describe(0.3) == "0.3"
+    assert Slider("n", 0, 100, 5, 10).describe(15.0) == "15"

@@ -171,3 +171,24 @@ def test_backward_without_input_gradient_fills_the_same_grads(rng):
     assert dx.shape == X.shape
     assert model.backward(loss.backward(), input_grad=False) is None
     assert all(np.array_equal(a, p.grad) for a, p in zip(full, model.parameters()))
+
+
+def test_parameters_support_in_place_updates_and_unpacking(rng):
+    model = mlp([2, 3, 1], "tanh", rng)
+    p = model.parameters()[0]
+    before = p.value.copy()
+    p.grad[...] = 1.0
+    p.value -= 0.5 * p.grad  # the natural beginner's update works
+    assert np.allclose(model.layers[0].params["W"], before - 0.5)
+    name, value, grad = p
+    assert name == "0.W" and value is model.layers[0].params["W"]
+
+
+def test_divergence_in_validation_is_reported(rng):
+    X = rng.standard_normal((16, 2))
+    y = X @ np.array([[1.0], [1.0]])
+    model = mlp([2, 4, 1], "identity", rng)
+    X_val = np.full((4, 2), 1e200)
+    with pytest.raises(TrainingDivergedError, match=r"validation loss became non-finite .* after epoch 1"):
+        model.fit(X, y, loss=MSE(), optimizer=SGD(lr=0.01), epochs=3, validation_data=(X_val, np.zeros((4, 1))),
+                  progress=False)
