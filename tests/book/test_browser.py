@@ -1,9 +1,9 @@
 """The built book in a real browser (headless Chromium), served on localhost and from file://."""
 import pytest
 
-from .conftest import SITE, chapter_pages, html_pages, wait_for_math
+from .conftest import SITE, chapter_pages, html_pages, is_redirect, wait_for_math
 
-PAGES = [str(p.relative_to(SITE)) for p in html_pages()]
+PAGES = [str(p.relative_to(SITE)) for p in html_pages() if not is_redirect(p)]
 CHAPTERS = [str(p.relative_to(SITE)) for p in chapter_pages()]
 RAW_MATH = ["\\(", "\\)", "$$", "\\begin{"]
 
@@ -45,6 +45,15 @@ def test_every_explorer_control_changes_the_frame(open_page, relative):
             select.select_option(next(v for v in options if v != current))
             assert frame.get_attribute("src") != before_src, f"{relative}: a drop-down froze"
     assert not watch.errors, watch.errors
+
+
+def test_site_root_leads_to_the_landing_page(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/index.html")
+    page.wait_for_url("**/book/intro.html", wait_until="load", timeout=10000)
+    assert "Neural Networks from Scratch" in page.title()
+    context.close()
 
 
 def test_slider_responds_to_pointer(open_page):

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from .conftest import SITE, chapter_pages, html_pages
+from .conftest import ROOT, SITE, chapter_pages, html_pages
 
 PAGE_BUDGET = 2_000_000
 SITE_BUDGET = 25_000_000
@@ -15,9 +15,7 @@ CSS_EXTERNAL = re.compile(r"""url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:url\
 
 
 def test_every_chapter_is_built(site):
-    from pathlib import Path
-
-    notebooks = sorted(p.stem for p in (Path(site).parents[1] / "notebooks").glob("*.ipynb"))
+    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
     built = sorted(p.stem for p in chapter_pages())
     assert built == notebooks
 
