@@ -115,9 +115,9 @@ class Sequential:
 
     @property
     def dtype(self):
-        """The dtype of the first layer with parameters (float64 if none)."""
+        """The dtype of the first layer that has one (Dense, Conv2D); float64 if none."""
         for layer in self.layers:
-            if isinstance(layer, Dense):
+            if hasattr(layer, "dtype"):
                 return layer.dtype
         return np.dtype(np.float64)
 
@@ -162,7 +162,7 @@ class Sequential:
             for key in layer.params:
                 layer.params[key] = layer.params[key].astype(dtype)
                 layer.grads[key] = np.zeros_like(layer.params[key])
-            if isinstance(layer, Dense):
+            if hasattr(layer, "dtype"):
                 layer.dtype = dtype
         return self
 

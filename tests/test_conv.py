@@ -82,3 +82,12 @@ def test_conv_float32(rng):
     out = layer.forward(rng.standard_normal((2, 1, 5, 5)))
     assert out.dtype == np.float32
     assert layer.backward(np.ones_like(out)).dtype == np.float32
+
+
+def test_conv_model_dtype_follows_astype(rng):
+    model = Sequential([Reshape((1, 4, 4)), Conv2D(1, 2, 3, rng=rng, dtype=np.float32), Flatten(), Dense(8, 2, rng=rng, dtype=np.float32)])
+    assert model.dtype == np.float32
+    model.astype(np.float64)
+    assert model.dtype == np.float64
+    assert model.forward(rng.standard_normal((2, 16))).dtype == np.float64
+    assert check_model(model, SoftmaxCrossEntropy(), rng.standard_normal((3, 16)), np.array([0, 1, 1])).passed
