@@ -7,6 +7,8 @@ machine noise hits them alike.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -142,17 +144,35 @@ def available():
     return found, missing
 
 
-def measure(dtype, epochs=2, repeats=5):
-    """Median seconds per training step for each available contender (interleaved)."""
+def time_in_this_process(name, dtype, epochs):
+    """Seconds per step for one contender: a one-epoch warm-up, then ``epochs`` timed epochs."""
     X, y = digits(dtype)
+    fn = CONTENDERS[name]
+    fn(X, y, 1, dtype)  # warm-up: imports, BLAS threads, caches
     steps = epochs * int(np.ceil(len(X) / BATCH))
+    start = time.perf_counter()
+    fn(X, y, epochs, dtype)
+    return (time.perf_counter() - start) / steps
+
+
+def measure(dtype, epochs=2, repeats=5):
+    """Median seconds per training step for each available contender.
+
+    Each measurement runs in a fresh process: PyTorch's OpenMP threads keep
+    spinning after a step and would steal the cores from numpy's BLAS threads if
+    both lived in one process. The contenders take turns, repeat after repeat,
+    so that machine noise hits them alike.
+    """
     contenders, missing = available()
-    for fn in contenders.values():  # warm-up: imports, BLAS threads, caches
-        fn(X, y, 1, dtype)
     times = {name: [] for name in contenders}
     for _ in range(repeats):
-        for name, fn in contenders.items():
-            start = time.perf_counter()
-            fn(X, y, epochs, dtype)
-            times[name].append((time.perf_counter() - start) / steps)
+        for name in contenders:
+            out = subprocess.run([sys.executable, __file__, name, np.dtype(dtype).name, str(epochs)],
+                                 capture_output=True, text=True, check=True)
+            times[name].append(float(out.stdout.strip().splitlines()[-1]))
     return {name: float(np.median(t)) for name, t in times.items()}, missing
+
+
+if __name__ == "__main__":
+    contender, dtype_name, n_epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print(time_in_this_process(contender, np.dtype(dtype_name).type, n_epochs))
