@@ -13,7 +13,9 @@ For every ``Dense`` layer $\ell$ (with the activation that follows it, if any)
 * ``grad_norm``: $\lVert \partial L / \partial W^{(\ell)} \rVert$, the Frobenius
   norm of the weight gradient;
 * ``update_ratio``: $\eta \lVert \partial L/\partial W \rVert / \lVert W \rVert$,
-  the relative size of one SGD step (healthy runs sit near $10^{-3}$), if ``lr`` is given.
+  the relative size of one plain SGD step (healthy runs sit near $10^{-3}$), if
+  ``lr`` is given. With momentum or Adam the real step differs (momentum makes it
+  up to $1/(1-\mu)$ times larger), so read it as an indication only.
 """
 from __future__ import annotations
 
@@ -92,6 +94,8 @@ class StatsRecorder:
     >>> recorder = StatsRecorder(X_probe, y_probe, SoftmaxCrossEntropy(), lr=0.1)  # doctest: +SKIP
     >>> model.fit(X, y, ..., callbacks=[recorder])                                 # doctest: +SKIP
     >>> recorder.history[-1]  # list of LayerStats after the last epoch            # doctest: +SKIP
+
+    Call ``recorder(0, model, None)`` once before ``fit`` to record the untrained network too.
     """
 
     def __init__(self, X_probe, y_probe, loss, lr: float | None = None, every: int = 1):

@@ -154,6 +154,9 @@ class SelectionSlider:
     label : str, optional
     fmt : str
         Format of the value shown beside the slider.
+    labels : sequence of str, optional
+        Text shown for each value instead of ``fmt`` (e.g. ``"100"`` for a
+        slider whose values are the exponents ``k`` of ``10**k``).
     static_steps : int, optional
         How many of the values the web version precomputes (all by default).
     """
@@ -163,10 +166,16 @@ class SelectionSlider:
     value: float | None = None
     label: str | None = None
     fmt: str = "{:.3g}"
+    labels: tuple | None = None
     static_steps: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "values", tuple(self.values))
+        if self.labels is not None:
+            object.__setattr__(self, "labels", tuple(self.labels))
+            if len(self.labels) != len(self.values):
+                raise ValueError(f"SelectionSlider {self.name!r}: {len(self.labels)} labels for "
+                                 f"{len(self.values)} values.")
         if not self.values:
             raise ValueError(f"SelectionSlider {self.name!r} needs at least one value.")
         if self.value is not None and self.value not in self.values:
@@ -191,6 +200,8 @@ class SelectionSlider:
         return [self.values[p] for p in sorted(positions)]
 
     def describe(self, value) -> str:
+        if self.labels is not None:
+            return self.labels[self.values.index(value)]
         return self.fmt.format(value)
 
     def widget(self):

@@ -122,3 +122,12 @@ def test_slider_labels_show_every_step_exactly():
     assert Slider("w", -3, 3, 0.25, 0.0).describe(-2.75) == "-2.75"
     assert Slider("w", -3, 3, 0.1, 0.0).describe(0.3) == "0.3"
     assert Slider("n", 0, 100, 5, 10).describe(15.0) == "15"
+
+
+def test_selection_slider_labels():
+    from nnlib.explore import SelectionSlider
+
+    slider = SelectionSlider("k", (0.0, 1.0, 2.0), labels=("1", "10", "100"), label="scale")
+    assert [slider.describe(v) for v in slider.static_values()] == ["1", "10", "100"]
+    with pytest.raises(ValueError, match="2 labels for 3 values"):
+        SelectionSlider("k", (0.0, 1.0, 2.0), labels=("1", "10"))
