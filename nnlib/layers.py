@@ -87,7 +87,8 @@ class Dense(Layer):
 
     def forward(self, x):
         x = as_float_array(x, "Dense input", dtype=self.dtype)
-        check_2d(x, f"{self!r} input", f"(batch, {self.in_features})")
+        if x.ndim != 2:  # build the message only when it is needed: this is the hot path
+            check_2d(x, f"{self!r} input", f"(batch, {self.in_features})")
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"{self!r} expected input of shape (batch, {self.in_features}), got {x.shape}: "
@@ -106,7 +107,7 @@ class Dense(Layer):
         if dout.shape != expected:
             raise ValueError(f"{self!r}.backward expected dout of shape {expected}, got {dout.shape}.")
         np.matmul(self._x.T, dout, out=self.grads["W"])  # (in, out)
-        np.sum(dout, axis=0, out=self.grads["b"])  # (out,)
+        dout.sum(axis=0, out=self.grads["b"])  # (out,)
         # The first layer's dL/dx is never used in training: skipping it saves a matmul.
         return dout @ self.params["W"].T if input_grad else None  # (batch, in)
 
@@ -134,14 +135,14 @@ class Activation(Layer):
     def forward(self, z):
         z = as_float_array(z, "Activation input")
         self._z = z
-        return self.act.forward(z)
+        return self.act._forward(z)  # z is already a checked float array
 
     def backward(self, dout, input_grad: bool = True):
         self._require_forward(self._z)
         dout = as_float_array(dout, "dout")
         if dout.shape != self._z.shape:
             raise ValueError(f"{self!r}.backward expected dout of shape {self._z.shape}, got {dout.shape}.")
-        return dout * self.act.grad(self._z)
+        return dout * self.act._grad(self._z)
 
     def __repr__(self):
         return f"Activation({self.act.name!r})"

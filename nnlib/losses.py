@@ -163,7 +163,7 @@ class SoftmaxCrossEntropy(Loss):
         else:
             picked = np.sum(targets * log_p, axis=1)
         self._cache = (log_p, targets)
-        return float(-np.mean(picked))
+        return -float(picked.mean())
 
     def backward(self):
         self._require_forward()
