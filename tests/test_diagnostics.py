@@ -1,6 +1,5 @@
 """Per-layer statistics: saturation, dead units and vanishing gradients show up as numbers."""
 import numpy as np
-import pytest
 
 from nnlib.diagnostics import StatsRecorder, layer_statistics
 from nnlib.layers import Activation, Dense

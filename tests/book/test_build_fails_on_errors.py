@@ -3,7 +3,6 @@
 Builds two one-page books in a temporary folder with the same flags as `make book`
 and checks that jupyter-book really exits non-zero.
 """
-import shutil
 import subprocess
 import sys
 from pathlib import Path
