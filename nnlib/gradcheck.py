@@ -145,24 +145,18 @@ def check_layer(layer, x, rng=None) -> GradCheckResult:
 
 def check_model(model, loss, X, y, penalty=None) -> GradCheckResult:
     """Check back-propagation through a whole :class:`~nnlib.model.Sequential` for every parameter."""
-    from .layers import Dense
-
     X = np.array(X, dtype=np.float64)
     params = model.parameters()
     _require_float64({p.name: p.value for p in params}, "parameter")
-    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
 
     def total_loss():
         value = loss.forward(model.forward(X), y)
-        if penalty is not None:
-            value += sum(penalty.penalty(layer.params["W"]) for layer in dense)
-        return value
+        return value + penalty.total(model) if penalty is not None else value
 
     total_loss()
     model.backward(loss.backward())
     if penalty is not None:
-        for layer in dense:
-            layer.grads["W"] += penalty.grad(layer.params["W"])
+        penalty.add_grads(model)
     analytic = {p.name: p.grad.copy() for p in params}
     errors = {name: rel_error(analytic[name], numerical_grad(total_loss, p.value))
               for name, p in zip(analytic, params)}

@@ -13,10 +13,19 @@ import numpy as np
 
 from ._validation import (as_float_array, check_dtype, check_not_empty, check_positive_int,
                           check_rng)
-from .layers import Dense, Layer
+from .layers import Layer
 from .losses import Loss, SoftmaxCrossEntropy, get_loss
 from .optim import SGD, Optimizer
 from .progress import ProgressBar, in_notebook
+
+
+# Overflow or 0/0 during training means divergence: raise at once instead of warning.
+_RAISE_ON_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="ignore")
+
+
+def _divergence_hint(optimizer) -> str:
+    return (f"The updates are probably too large: try a smaller learning rate than "
+            f"{optimizer.lr:g}, e.g. ten times smaller, or scale the inputs.")
 
 
 @dataclass
@@ -220,7 +229,6 @@ class Sequential:
         metric_fn = self._resolve_metric(metric)
         history = History(metric_name=getattr(metric_fn, "__name__", None) if metric_fn else None)
         params = self.parameters()
-        dense_layers = [layer for layer in self.layers if isinstance(layer, Dense)]
         show = in_notebook() if progress is None else bool(progress)
         bar = ProgressBar(epochs, "epoch") if show else None
 
@@ -233,16 +241,14 @@ class Sequential:
                 try:
                     # Overflow or 0/0 anywhere in the step means the run has diverged:
                     # stop at once with an explanation rather than a numpy warning.
-                    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-                        y_hat, value = self._train_step(xb, yb, loss_fn, optimizer, params, penalty, dense_layers)
+                    with np.errstate(**_RAISE_ON_OVERFLOW):
+                        y_hat, value = self._train_step(xb, yb, loss_fn, optimizer, params, penalty)
                 except FloatingPointError as err:
                     value = f"non-finite ({err})"
                 if not isinstance(value, float) or not np.isfinite(value):
                     raise TrainingDivergedError(
                         f"the loss became {value} at epoch {epoch}, step {step} (after "
-                        f"{len(history.step_loss)} good steps). The updates are probably too "
-                        f"large: try a smaller learning rate than {optimizer.lr:g}, "
-                        "e.g. ten times smaller, or scale the inputs.", history)
+                        f"{len(history.step_loss)} good steps). {_divergence_hint(optimizer)}", history)
                 history.step_loss.append(value)
                 total += value * len(idx)
                 if metric_fn:
@@ -252,32 +258,30 @@ class Sequential:
                 history.train_metric.append(correct_sum / n)
             if validation_data is not None:
                 try:
-                    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                    with np.errstate(**_RAISE_ON_OVERFLOW):
                         self._validate(validation_data, loss_fn, metric_fn, history)
                 except FloatingPointError as err:
                     history.val_loss.append(float("nan"))
                     raise TrainingDivergedError(
-                        f"the validation loss became non-finite ({err}) after epoch {epoch}. The "
-                        f"updates are probably too large: try a smaller learning rate than "
-                        f"{optimizer.lr:g}, e.g. ten times smaller, or scale the inputs.", history) from None
+                        f"the validation loss became non-finite ({err}) after epoch {epoch}. "
+                        f"{_divergence_hint(optimizer)}", history) from None
             for callback in callbacks:
                 callback(epoch, self, history)
             if bar:
                 bar.update(epoch, self._summary(history), force=epoch == epochs)
         return history
 
-    def _train_step(self, xb, yb, loss_fn, optimizer, params, penalty, dense_layers):
+    def _train_step(self, xb, yb, loss_fn, optimizer, params, penalty):
         """One forward pass, backward pass and update; returns (y_hat, loss)."""
         y_hat = self.forward(xb)
         value = loss_fn.forward(y_hat, yb)
         if penalty is not None:
-            value += sum(penalty.penalty(layer.params["W"]) for layer in dense_layers)
+            value += penalty.total(self)
         if not np.isfinite(value):
             return y_hat, value  # the caller reports it; do not update with it
         self.backward(loss_fn.backward(), input_grad=False)
         if penalty is not None:
-            for layer in dense_layers:
-                layer.grads["W"] += penalty.grad(layer.params["W"])
+            penalty.add_grads(self)
         optimizer.step(params)
         return y_hat, value
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float_array
+from .layers import Dense
+
+
+def _dense_layers(model):
+    return [layer for layer in model.layers if isinstance(layer, Dense)]
 
 
 class Penalty:
@@ -22,6 +27,15 @@ class Penalty:
 
     def __call__(self, W) -> float:
         return self.penalty(W)
+
+    def total(self, model) -> float:
+        """The penalty summed over the weight matrix of every Dense layer of ``model``."""
+        return sum(self.penalty(layer.params["W"]) for layer in _dense_layers(model))
+
+    def add_grads(self, model) -> None:
+        """Add the penalty's gradient to every Dense layer's ``grads["W"]`` (after backward)."""
+        for layer in _dense_layers(model):
+            layer.grads["W"] += self.grad(layer.params["W"])
 
     def __repr__(self):
         return f"{type(self).__name__}({self.strength})"
