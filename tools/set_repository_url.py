@@ -23,7 +23,12 @@ SETUP_CELL = '''# Setup: where nnlib is missing (as on Colab), install the book'
 # Locally `make lab` has installed it already, and this cell does nothing.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("nnlib") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{url}"], check=True)'''
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{url}"], capture_output=True)
+    if pip.returncode != 0:  # e.g. offline, or the repository is private or gone
+        print("nnlib is not installed, and installing it from the book's repository failed.\\n"
+              "To run this chapter: download the runnable book (the link at the top of this chapter\\n"
+              "in the web book), unzip it and run `make lab` in its folder; or install nnlib from a\\n"
+              "local copy of the book with `pip install -e path/to/the/book`, then restart the kernel.")'''
 
 
 def configured_url() -> str:
