@@ -29,7 +29,7 @@ def collect_explorers(notebooks):
     import nbformat
     from IPython.core.interactiveshell import InteractiveShell
 
-    from nnlib import explore
+    from nnlib.explore import legacy as explore
 
     found = []
     original = explore.Explorer.__post_init__

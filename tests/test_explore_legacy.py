@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from nnlib.explore import Dropdown, Explorer, Slider, figure
+from nnlib.explore.legacy import Dropdown, Explorer, Slider, figure
 
 
 def make_explorer(calls=None, **kw):
