@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
+# JupyterLab's settings for this .venv (a user's own settings still win): no prompt about
+# "official Jupyter news" and no update check, as the book fetches nothing at run time.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+# JupyterLab refuses to start as root (the usual user in a container) unless told it may.
+LAB_AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install test book check-book bench lab clean clean-all
 
@@ -17,7 +22,7 @@ help:
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make clean  remove build outputs (keeps .venv; 'make clean-all' removes it too)"
 
-install: $(STAMP)
+install: $(STAMP) $(LAB_SETTINGS)
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed, found " + sys.version.split()[0] + ". Run e.g. make PYTHON=python3.11 test")'
@@ -44,8 +49,13 @@ bench: $(STAMP)
 	-$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/run.py --with-make-test
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(LAB_AS_ROOT) notebooks/
+
+$(LAB_SETTINGS): $(STAMP) Makefile
+	mkdir -p $(dir $@)
+	printf '%s\n' '{' '  "@jupyterlab/apputils-extension:notification": {' \
+	  '    "fetchNews": "false",' '    "checkForUpdates": false' '  }' '}' > $@
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .jupyter_cache
