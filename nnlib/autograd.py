@@ -75,6 +75,7 @@ from .activations import get_activation
 from .conv import Conv2D, MaxPool2D, Reshape
 from .layers import Activation, Dense, Flatten
 from .losses import MSE, SSE, BinaryCrossEntropy, SoftmaxCrossEntropy, get_loss
+from . import regularization
 from .regularization import L1, L2
 
 _GELU_SCALE = math.sqrt(2.0 / math.pi)  # Python floats keep float32 tensors float32
@@ -839,23 +840,47 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
     return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
 
-def softmax_cross_entropy(logits: Tensor, y) -> Tensor:
-    r"""Mean cross-entropy of softmax(``logits``) against labels or one-hot rows, one fused operation.
+def _class_targets(y, logits_shape: tuple, dtype) -> np.ndarray:
+    """Labels ``(batch,)`` as int64 in ``0 .. classes - 1``, or target rows ``(batch, classes)`` as floats."""
+    batch, classes = logits_shape
+    y = np.asarray(y)
+    if y.shape == tuple(logits_shape):
+        return as_float_array(y, "y (target rows)", dtype=dtype)
+    if y.shape != (batch,):
+        raise ValueError(f"softmax_cross_entropy: y must be integer labels of shape ({batch},) or one-hot rows of "
+                         f"shape {tuple(logits_shape)}, got {y.shape}.")
+    if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.all(y == np.round(y))):
+        raise TypeError(f"softmax_cross_entropy: labels must be whole numbers, got {y.dtype} values such as "
+                        f"{y.ravel()[:3]}. Convert them with y.astype(int).")
+    if y.size and (y.min() < 0 or y.max() >= classes):
+        raise ValueError(f"softmax_cross_entropy: labels must lie in 0..{classes - 1} for {classes} classes, "
+                         f"got values from {y.min():g} to {y.max():g}.")
+    return y.astype(np.int64, copy=False)
 
-    $$L = -\frac1N \sum_n \log p_{n, y_n},\quad p = \operatorname{softmax}(z);\qquad
-      \frac{\partial L}{\partial z} = \frac1N (p - \operatorname{onehot}(y)).$$
+
+def softmax_cross_entropy(logits: Tensor, y) -> Tensor:
+    r"""Mean cross-entropy of softmax(``logits``) against labels or target rows, one fused operation.
+
+    With $p = \operatorname{softmax}(z)$ row by row and target rows $t$
+    (one-hot for labels):
+
+    $$L = -\frac1N \sum_{n,k} t_{nk} \log p_{nk};\qquad
+      \frac{\partial L}{\partial z_{nk}} = \frac1N \Big(p_{nk} \sum_j t_{nj} - t_{nk}\Big),$$
+
+    which is the familiar $(p - \operatorname{onehot}(y))/N$ when each row of
+    $t$ sums to 1.
 
     Parameters
     ----------
     logits : Tensor, shape (batch, classes)
-    y : integer labels (batch,) or one-hot rows (batch, classes)
+    y : integer labels (batch,) or target rows (batch, classes)
     """
     logits = _as_tensor(logits, "logits")
     if logits.ndim != 2:
         raise ValueError(f"softmax_cross_entropy expects logits of shape (batch, classes), got {logits.shape}.")
-    targets = SoftmaxCrossEntropy._targets(y, logits.data)  # nnlib's checks and messages for labels
+    targets = _class_targets(y, logits.shape, logits.dtype)
     z = logits.data
-    shifted = z - z.max(axis=1, keepdims=True)
+    shifted = z - z.max(axis=1, keepdims=True)  # every exponent <= 0: nothing overflows
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (batch, classes)
     batch = z.shape[0]
     rows = np.arange(batch)
@@ -866,7 +891,7 @@ def softmax_cross_entropy(logits: Tensor, y) -> Tensor:
         if targets.ndim == 1:
             grad[rows, targets] -= 1.0
         else:
-            grad -= targets
+            grad = grad * targets.sum(axis=1, keepdims=True) - targets
         grad /= batch
         logits._accumulate(grad * g)
     return logits._result(-picked.mean(), (logits,), "softmax_ce", backward)
@@ -1059,17 +1084,23 @@ def sequential_forward(model, x, params: dict | None = None) -> Tensor:
     return out
 
 
-def sequential_loss(model, X, y, loss, params: dict | None = None, penalty=None) -> Tensor:
-    """The loss of an nnlib ``Sequential`` on ``(X, y)``, plus ``penalty`` on every Dense weight, as a Tensor.
+def _penalised_layer_types() -> tuple:
+    """The layer types whose ``W`` nnlib's penalties cover (read from nnlib.regularization, Dense if it does not say)."""
+    return getattr(regularization, "PENALISED_LAYERS", (Dense,))
 
-    The penalty covers the ``W`` of Dense layers only, as
-    :meth:`nnlib.regularization.Penalty.total` does.
+
+def sequential_loss(model, X, y, loss, params: dict | None = None, penalty=None) -> Tensor:
+    """The loss of an nnlib ``Sequential`` on ``(X, y)``, plus ``penalty`` on its weights, as a Tensor.
+
+    The penalty covers the same weights as :meth:`nnlib.regularization.Penalty.total`
+    (the ``W`` of the layers it penalises; never a bias).
     """
     params = sequential_parameters(model) if params is None else params
     value = apply_loss(loss, sequential_forward(model, X, params), y)
     if penalty is not None:
+        penalised = _penalised_layer_types()
         for index, layer in enumerate(model.layers):
-            if isinstance(layer, Dense):
+            if isinstance(layer, penalised):
                 value = value + apply_penalty(penalty, params[f"{index}.W"])
     return value
 
