@@ -11,6 +11,7 @@ optim           SGD (with momentum and weight decay), Adam
 init            weight initialisers (zeros ... Xavier, He)
 regularization  L1 and L2 weight penalties
 gradcheck       finite-difference gradient checks
+autograd        automatic differentiation: a scalar Value and an array Tensor engine
 data            toy data sets, the 8x8 digits, scaling and splitting
 diagnostics     per-layer statistics of activations and gradients
 plotting        plot helpers that return figures
@@ -19,6 +20,7 @@ exercises       checks for the exercises
 """
 from . import (activations, conv, data, diagnostics, exercises, explore, gradcheck, init, layers, losses, model, optim,
                plotting, regularization)
+from . import autograd
 from .activations import ACTIVATIONS
 from .conv import Conv2D, MaxPool2D, Reshape
 from .layers import Activation, Dense, Flatten
