@@ -7,7 +7,8 @@ can check one against the other.
 
 Every function accepts Python scalars, lists and numpy arrays of any shape and
 of any numeric dtype. Integers become float64; float32 stays float32. A 0-d
-input gives a numpy scalar back.
+input gives a numpy scalar back. NaN or infinite inputs raise a ``ValueError``
+that says where they are: they almost always mean broken data upstream.
 
 The registry :data:`ACTIVATIONS` maps a name to its class; the layers, the
 explorers' drop-downs and the tests all read it.
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_finite, check_non_negative, check_positive_number, numeric_guard
 
 _SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))  # a Python float keeps float32 inputs float32
 _GELU_CUBIC = 0.044715
+_GELU_CLIP = 10.0
 
 
 def _out(array: np.ndarray):
@@ -38,11 +40,20 @@ class ActivationFunction:
 
     def forward(self, z):
         """Return $\\varphi(z)$, same shape as ``z``."""
-        return _out(self._forward(as_float_array(z, "z")))
+        z = self._checked(z)
+        with numeric_guard(f"{self!r}.forward"):
+            return _out(self._forward(z))
 
     def grad(self, z):
         """Return the derivative $\\varphi'(z)$ at the pre-activation ``z``."""
-        return _out(self._grad(as_float_array(z, "z")))
+        z = self._checked(z)
+        with numeric_guard(f"{self!r}.grad"):
+            return _out(self._grad(z))
+
+    def _checked(self, z):
+        z = as_float_array(z, f"{type(self).__name__} input z")
+        check_finite(z, f"{type(self).__name__} input z")
+        return z
 
     __call__ = forward
 
@@ -145,7 +156,10 @@ class LeakyReLU(ActivationFunction):
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.01):
-        self.alpha = float(alpha)
+        # alpha > 1 would make the negative side steeper than the positive one.
+        self.alpha = check_non_negative(alpha, "LeakyReLU alpha", " A small slope such as 0.01 is usual.")
+        if self.alpha > 1:
+            raise ValueError(f"LeakyReLU alpha must lie in [0, 1], got {alpha!r}. A small slope such as 0.01 is usual.")
 
     def _forward(self, z):
         return np.where(z > 0, z, self.alpha * z)
@@ -172,7 +186,7 @@ class ELU(ActivationFunction):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0):
-        self.alpha = float(alpha)
+        self.alpha = check_positive_number(alpha, "ELU alpha", " The usual value is 1.0.")
 
     def _forward(self, z):
         # exp of min(z, 0) only: the branch we discard must not overflow either.
@@ -221,13 +235,20 @@ class GELU(ActivationFunction):
     def _u(self, z):
         return _SQRT_2_OVER_PI * (z + _GELU_CUBIC * z**3)
 
+    @staticmethod
+    def _clipped(z):
+        # For |z| >= 10, tanh(u) is exactly +-1 in float32 and float64, so clipping
+        # changes no result; it only keeps z**3 from overflowing for huge z.
+        return np.clip(z, -_GELU_CLIP, _GELU_CLIP)
+
     def _forward(self, z):
-        return 0.5 * z * (1.0 + np.tanh(self._u(z)))
+        return 0.5 * z * (1.0 + np.tanh(self._u(self._clipped(z))))
 
     def _grad(self, z):
-        t = np.tanh(self._u(z))
-        du_dz = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * z * z)
-        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du_dz
+        zc = self._clipped(z)
+        t = np.tanh(self._u(zc))
+        du_dz = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * zc * zc)
+        return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * du_dz
 
 
 #: name -> class, for every activation in the book.
@@ -244,15 +265,19 @@ def get_activation(act) -> ActivationFunction:
     if isinstance(act, type) and issubclass(act, ActivationFunction):
         return act()
     if isinstance(act, str):
-        key = act.lower().replace("-", "_").replace(" ", "_")
+        key = act.strip().lower().replace("-", "_").replace(" ", "_")
         if key in ACTIVATIONS:
             return ACTIVATIONS[key]()
         raise ValueError(
             f"unknown activation {act!r}; expected one of {sorted(ACTIVATIONS)}."
         )
+    hint = ""
+    if callable(act):
+        hint = (" A plain function has no derivative for backward; use a name, or subclass "
+                "nnlib.activations.ActivationFunction with _forward and _grad.")
     raise TypeError(
         f"activation must be a name such as 'relu', an ActivationFunction class or "
-        f"instance, got {type(act).__name__}."
+        f"instance, got {type(act).__name__} {act!r}.{hint}"
     )
 
 
@@ -312,6 +337,30 @@ def gelu(z):
     return GELU().forward(z)
 
 
+def _prepare_softmax(z, axis, who):
+    z = as_float_array(z, f"{who} input z")
+    if z.ndim == 0:
+        raise ValueError(f"{who} needs at least one axis of scores, got a single number {z!r}. "
+                         "Pass e.g. np.array([2.0, 1.0, 0.1]).")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{who}: axis must be a whole number, got {type(axis).__name__} {axis!r}.")
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"{who}: axis {axis} does not exist for an input of shape {z.shape} "
+                         f"(valid: {-z.ndim} .. {z.ndim - 1}). For (batch, classes) use axis=1 or -1.")
+    if z.shape[axis] == 0:
+        raise ValueError(f"{who}: axis {axis} of the input has length 0 (shape {z.shape}); "
+                         "there must be at least one class to normalise over.")
+    check_finite(z, f"{who} input z")
+    return z
+
+
+def _shifted(z, axis):
+    # Subtracting the maximum keeps every exponent <= 0. A spread wider than the
+    # largest float becomes -inf, whose exponential is exactly the 0 it should be.
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=axis, keepdims=True)
+
+
 def softmax(z, axis: int = -1):
     r"""Softmax along ``axis``: $\operatorname{softmax}(z)_k = e^{z_k} / \sum_j e^{z_j}$.
 
@@ -322,19 +371,29 @@ def softmax(z, axis: int = -1):
     ----------
     z : array_like, shape (batch, classes)
         Logits.
+    axis : int, default -1
+        The axis that holds the classes.
 
     Returns
     -------
     ndarray, same shape as ``z``; each slice along ``axis`` sums to 1.
     """
-    z = as_float_array(z, "z")
-    shifted = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
+    z = _prepare_softmax(z, axis, "softmax")
+    e = np.exp(_shifted(z, axis))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(z, axis: int = -1):
-    r"""$\log \operatorname{softmax}(z) = z - \operatorname{logsumexp}(z)$, computed stably."""
-    z = as_float_array(z, "z")
-    shifted = z - z.max(axis=axis, keepdims=True)
+    r"""$\log \operatorname{softmax}(z) = z - \operatorname{logsumexp}(z)$, computed stably.
+
+    Entries whose probability is below the smallest float come out as ``-inf``
+    only when the spread of ``z`` itself exceeds the float range.
+    """
+    z = _prepare_softmax(z, axis, "log_softmax")
+    return _log_softmax(z, axis)
+
+
+def _log_softmax(z, axis=-1):
+    """log_softmax without input checks, for callers that have checked ``z``."""
+    shifted = _shifted(z, axis)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
