@@ -19,17 +19,21 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_float_array, check_dtype, check_positive_int, check_rng
+from ._validation import (as_float_array, check_dtype, check_non_negative_int, check_number, check_positive_int,
+                          check_rng)
 from .init import get_initializer
-from .layers import Layer
+from .layers import Layer, initial_weights
 
 
 def _check_images(x, name, channels=None):
     if x.ndim != 4:
         hint = " For 8x8 grey images stored as rows of 64 use x.reshape(-1, 1, 8, 8)." if x.ndim == 2 else ""
+        if x.ndim == 3:
+            hint = " For a batch of grey images (batch, height, width) add the channel axis: x[:, None]."
         raise ValueError(f"{name} must be 4-D (batch, channels, height, width), got shape {x.shape}.{hint}")
     if channels is not None and x.shape[1] != channels:
-        raise ValueError(f"{name} expected {channels} channel(s) in axis 1, got shape {x.shape}.")
+        raise ValueError(f"{name} expected {channels} channel(s) in axis 1, got shape {x.shape}. "
+                         "Check in_channels, or the previous Conv2D's out_channels.")
 
 
 class Conv2D(Layer):
@@ -62,15 +66,14 @@ class Conv2D(Layer):
         self.out_channels = check_positive_int(out_channels, "out_channels")
         self.kernel_size = check_positive_int(kernel_size, "kernel_size")
         self.stride = check_positive_int(stride, "stride")
-        if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"padding must be a whole number >= 0, got {padding!r}.")
-        self.padding = padding
+        self.padding = check_non_negative_int(padding, "padding")
         self.dtype = check_dtype(dtype)
+        bias = check_number(bias, "Conv2D bias")
         k = self.kernel_size
         fan_in = self.in_channels * k * k
-        flat = get_initializer(init)(fan_in, self.out_channels, rng=check_rng(rng), dtype=self.dtype)
+        flat = initial_weights(get_initializer(init), fan_in, self.out_channels, check_rng(rng), self.dtype, init)
         self.params = {
-            "W": np.ascontiguousarray(np.asarray(flat).T.reshape(self.out_channels, self.in_channels, k, k)),
+            "W": np.ascontiguousarray(flat.T.reshape(self.out_channels, self.in_channels, k, k)),
             "b": np.full(self.out_channels, bias, dtype=self.dtype),
         }
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
@@ -81,14 +84,21 @@ class Conv2D(Layer):
         k, s, p = self.kernel_size, self.stride, self.padding
         return (height + 2 * p - k) // s + 1, (width + 2 * p - k) // s + 1
 
-    def forward(self, x):
+    def _check_input(self, x):
         x = as_float_array(x, "Conv2D input", dtype=self.dtype)
         _check_images(x, repr(self) + " input", self.in_channels)
-        batch, _, height, width = x.shape
+        height, width = x.shape[2:]
         h_out, w_out = self.output_shape(height, width)
         if h_out < 1 or w_out < 1:
             raise ValueError(f"{self!r}: a {height}x{width} input is smaller than the "
                              f"{self.kernel_size}x{self.kernel_size} kernel; add padding.")
+        return x
+
+    def _forward(self, x):
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        batch, _, height, width = x.shape
+        h_out, w_out = self.output_shape(height, width)
         p, s, k = self.padding, self.stride, self.kernel_size
         padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
         # windows[n, c, i, j, u, v] = padded[n, c, i*s + u, j*s + v]
@@ -96,16 +106,14 @@ class Conv2D(Layer):
         cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(batch * h_out * w_out, -1)  # (N*Ho*Wo, C*k*k)
         out = cols @ self.params["W"].reshape(self.out_channels, -1).T + self.params["b"]  # (N*Ho*Wo, O)
         self._cache = (cols, padded.shape, h_out, w_out)
+        self._out_shape = (batch, self.out_channels, h_out, w_out)
         return out.reshape(batch, h_out, w_out, self.out_channels).transpose(0, 3, 1, 2)
 
-    def backward(self, dout, input_grad: bool = True):
-        self._require_forward(self._cache)
+    def _backward(self, dout, input_grad: bool = True):
         cols, padded_shape, h_out, w_out = self._cache
         batch = padded_shape[0]
-        dout = as_float_array(dout, "dout", dtype=self.dtype)
-        expected = (batch, self.out_channels, h_out, w_out)
-        if dout.shape != expected:
-            raise ValueError(f"{self!r}.backward expected dout of shape {expected}, got {dout.shape}.")
+        if dout.dtype != self.dtype:
+            dout = dout.astype(self.dtype)
         k, s, p = self.kernel_size, self.stride, self.padding
         dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)  # (N*Ho*Wo, O)
         self.grads["W"][...] = (dout_rows.T @ cols).reshape(self.params["W"].shape)
@@ -142,25 +150,30 @@ class MaxPool2D(Layer):
         self.size = check_positive_int(size, "size")
         self._cache = None
 
-    def forward(self, x):
+    def _check_input(self, x):
         x = as_float_array(x, "MaxPool2D input")
         _check_images(x, "MaxPool2D input")
-        batch, channels, height, width = x.shape
+        height, width = x.shape[2:]
         s = self.size
         if height % s or width % s:
-            raise ValueError(f"MaxPool2D({s}) needs height and width divisible by {s}, got {height}x{width}.")
+            raise ValueError(f"MaxPool2D({s}) needs height and width divisible by {s}, got {height}x{width}. "
+                             "Pad the images or choose a size that divides them.")
+        return x
+
+    def _forward(self, x):
+        batch, channels, height, width = x.shape
+        s = self.size
         blocks = x.reshape(batch, channels, height // s, s, width // s, s).transpose(0, 1, 2, 4, 3, 5)
         blocks = blocks.reshape(batch, channels, height // s, width // s, s * s)
         argmax = blocks.argmax(axis=-1)
         self._cache = (x.shape, argmax)
+        self._out_shape = argmax.shape
         return np.take_along_axis(blocks, argmax[..., None], axis=-1)[..., 0]
 
-    def backward(self, dout, input_grad: bool = True):
-        self._require_forward(self._cache)
+    def _backward(self, dout, input_grad: bool = True):
         shape, argmax = self._cache
         batch, channels, height, width = shape
         s = self.size
-        dout = np.asarray(dout)
         dblocks = np.zeros(argmax.shape + (s * s,), dtype=dout.dtype)
         np.put_along_axis(dblocks, argmax[..., None], dout[..., None], axis=-1)
         dblocks = dblocks.reshape(batch, channels, height // s, width // s, s, s).transpose(0, 1, 2, 4, 3, 5)
@@ -175,20 +188,35 @@ class Reshape(Layer):
 
     def __init__(self, shape):
         super().__init__()
-        self.shape = tuple(shape)
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            shape = (shape,)  # Reshape(64) means one axis of 64
+        try:
+            dims = tuple(shape)
+        except TypeError:
+            raise TypeError(f"Reshape needs the shape of one sample as a tuple of whole numbers, e.g. (1, 8, 8), "
+                            f"got {type(shape).__name__} {shape!r}.") from None
+        if not dims:
+            raise ValueError("Reshape needs at least one axis per sample, got an empty shape ().")
+        self.shape = tuple(check_positive_int(d, f"Reshape shape entry {i}") for i, d in enumerate(dims))
         self._input_shape = None
 
-    def forward(self, x):
+    def _check_input(self, x):
         x = as_float_array(x, "Reshape input")
+        if x.ndim < 1:
+            raise ValueError(f"{self!r} expects a batch, shape (batch, ...), got a single number.")
         if int(np.prod(x.shape[1:])) != int(np.prod(self.shape)):
             raise ValueError(f"Reshape{self.shape}: each sample has {int(np.prod(x.shape[1:]))} values "
-                             f"(input shape {x.shape}), but {int(np.prod(self.shape))} are needed.")
-        self._input_shape = x.shape
-        return x.reshape((x.shape[0],) + self.shape)
+                             f"(input shape {x.shape}), but {int(np.prod(self.shape))} are needed. "
+                             "The batch axis comes first and is kept.")
+        return x
 
-    def backward(self, dout, input_grad: bool = True):
-        self._require_forward(self._input_shape)
-        return np.asarray(dout).reshape(self._input_shape)
+    def _forward(self, x):
+        self._input_shape = x.shape
+        self._out_shape = (x.shape[0],) + self.shape
+        return x.reshape(self._out_shape)
+
+    def _backward(self, dout, input_grad: bool = True):
+        return dout.reshape(self._input_shape)
 
     def __repr__(self):
         return f"Reshape({self.shape})"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_dtype, check_positive_int, check_rng
+from ._validation import check_dtype, check_number, check_positive_int, check_positive_number, check_rng, lookup_name
 
 
 def _fans(fan_in, fan_out):
@@ -34,12 +34,14 @@ def zeros(fan_in: int, fan_out: int, rng=None, dtype=np.float64) -> np.ndarray:
 
 def constant(fan_in: int, fan_out: int, rng=None, dtype=np.float64, value: float = 0.1) -> np.ndarray:
     """Every entry equal to ``value`` (same symmetry problem as :func:`zeros`)."""
+    value = check_number(value, "constant initialiser value")
     return np.full(_fans(fan_in, fan_out), value, dtype=check_dtype(dtype))
 
 
 def normal(fan_in: int, fan_out: int, rng=None, dtype=np.float64, std: float = 0.01) -> np.ndarray:
     r"""Entries drawn from $\mathcal N(0, \text{std}^2)$, ignoring the layer size."""
     shape = _fans(fan_in, fan_out)
+    std = check_positive_number(std, "normal initialiser std", " Typical values lie between 0.001 and 1.")
     return (check_rng(rng).standard_normal(shape) * std).astype(check_dtype(dtype))
 
 
@@ -84,9 +86,18 @@ INITIALIZERS = {
 
 
 def get_initializer(init):
-    """Return an initialiser function from a name in :data:`INITIALIZERS` or a callable."""
+    """Return an initialiser function from a name in :data:`INITIALIZERS` (any case) or a callable."""
     if callable(init):
         return init
-    if isinstance(init, str) and init in INITIALIZERS:
-        return INITIALIZERS[init]
-    raise ValueError(f"unknown initialiser {init!r}; expected one of {sorted(INITIALIZERS)} or a function.")
+    if isinstance(init, str):
+        key = init.strip().lower().replace("-", "_").replace(" ", "_")
+        if key in INITIALIZERS:
+            return INITIALIZERS[key]
+        hint = ""
+        from .activations import ACTIVATIONS  # an activation name in the initialiser's place
+        if key in ACTIVATIONS:
+            hint = (f" {init!r} is an activation: activations are layers of their own, "
+                    f"e.g. [Dense(3, 4), Activation({init!r})].")
+        raise ValueError(f"unknown initialiser {init!r}; expected one of {sorted(INITIALIZERS)} or a function.{hint}")
+    raise TypeError(f"init must be the name of an initialiser, one of {sorted(INITIALIZERS)}, or a function "
+                    f"(fan_in, fan_out, rng, dtype) -> array; got {type(init).__name__} {init!r}.")
