@@ -1,16 +1,96 @@
 r"""Optimisers: turn gradients into parameter updates.
 
 An optimiser's ``step(parameters)`` takes the list returned by
-:meth:`nnlib.model.Sequential.parameters` — ``Parameter(name, value, grad)``
-tuples — and updates every ``value`` in place.
+:meth:`nnlib.model.Sequential.parameters` and updates every parameter in
+place. Each item is a :class:`~nnlib.model.Parameter`, a small dataclass with
+fields ``name``, ``value`` and ``grad``; ``value`` and ``grad`` are the layer's
+own arrays, not copies. So an in-place update such as ``p.value -= lr * p.grad``
+(or, after unpacking, ``value -= lr * grad``) changes the layer itself.
+
+The trap is the assignment ``value = value - lr * grad``: it builds a *new*
+array and rebinds the local name ``value`` to it, while the layer keeps its old
+array. Nothing fails, and nothing learns. The optimisers here always update in
+place.
+
+For convenience ``step`` also accepts the model itself, ``model.parameters``
+(the method), a list of layers, or ``(name, value, grad)`` tuples, and means by
+them the obvious thing.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_fraction, check_positive_number
+from ._validation import check_finite, check_fraction, check_non_negative, check_positive_number, numeric_guard
 
 _LR_HINT = " Typical learning rates lie between 1e-4 and 1."
+_DECAY_HINT = " Typical values lie between 1e-5 and 1e-2; 0 switches weight decay off."
+
+
+def _parameters_of_layers(layers):
+    from .model import Parameter
+
+    return [Parameter(f"{i}.{key}", layer.params[key], layer.grads[key])
+            for i, layer in enumerate(layers) for key in layer.params]
+
+
+def as_parameters(parameters) -> list:
+    """Return ``parameters`` as a checked list of :class:`~nnlib.model.Parameter`.
+
+    Accepts what :meth:`Sequential.parameters` returns, the model itself, the
+    bound method ``model.parameters``, a list of layers, one layer, or
+    ``(name, value, grad)`` tuples. Every ``value`` must be a float numpy
+    array that can be updated in place, with a ``grad`` of the same shape.
+    """
+    from .layers import Layer
+    from .model import Parameter
+
+    if callable(parameters) and getattr(parameters, "__name__", "") == "parameters":
+        parameters = parameters()  # model.parameters without the brackets
+    elif hasattr(parameters, "parameters") and hasattr(parameters, "layers"):
+        parameters = parameters.parameters()  # the model itself
+    elif isinstance(parameters, Layer):
+        parameters = _parameters_of_layers([parameters])
+    try:
+        items = list(parameters)
+    except TypeError:
+        raise TypeError(
+            f"step() expects the list from model.parameters(), got {type(parameters).__name__} "
+            f"{parameters!r}. Call optimizer.step(model.parameters())."
+        ) from None
+    if items and all(isinstance(item, Layer) for item in items):
+        items = _parameters_of_layers(items)
+    checked = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Parameter):
+            try:
+                name, value, grad = item
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"step(): item {i} is a {type(item).__name__}, not a Parameter(name, value, grad). "
+                    "Pass model.parameters()."
+                ) from None
+            item = Parameter(str(name), value, grad)
+        checked.append(_check_parameter(item))
+    return checked
+
+
+def _check_parameter(param):
+    value, grad = param.value, param.grad
+    if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+        raise TypeError(
+            f"parameter {param.name!r}: value must be a float numpy array that can be updated in place, got "
+            f"{type(value).__name__}{' of dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}. "
+            "A Python number or an integer array cannot change in place; use np.array(..., dtype=float)."
+        )
+    grad_array = grad if isinstance(grad, np.ndarray) else np.asarray(grad, dtype=float)
+    if grad_array.shape != value.shape:
+        raise ValueError(f"parameter {param.name!r}: grad has shape {grad_array.shape}, but value has shape "
+                         f"{value.shape}; they must match entry for entry.")
+    check_finite(grad_array, f"the gradient of parameter {param.name!r}",
+                 fix="The loss has probably diverged: try a smaller learning rate, or check the data.")
+    if grad_array is not grad:
+        param.grad = grad_array
+    return param
 
 
 class Optimizer:
@@ -21,7 +101,27 @@ class Optimizer:
         self.state: dict[str, dict[str, np.ndarray]] = {}
 
     def step(self, parameters) -> None:
-        for param in parameters:
+        """Update every parameter in place from its gradient (see the module docstring)."""
+        params = as_parameters(parameters)
+        self.check_state(params)
+        with numeric_guard(f"{self!r}.step", "The gradients are too large for the data type: "
+                                             "try a smaller learning rate, or check the data."):
+            self._step(params)
+
+    def check_state(self, params) -> None:
+        """Refuse state (velocities, moments) that belongs to parameters of another shape."""
+        for param in params:
+            for key, array in self.state.get(param.name, {}).items():
+                if isinstance(array, np.ndarray) and array.shape != param.value.shape:
+                    raise ValueError(
+                        f"{self!r} holds {key!r} of shape {array.shape} for parameter {param.name!r}, "
+                        f"which now has shape {param.value.shape}: this optimiser was used with another "
+                        "model. Create a fresh optimiser for each model."
+                    )
+
+    def _step(self, params) -> None:
+        """Update without checks (``fit`` checks once, before the first step)."""
+        for param in params:
             self._update(param.name, param.value, param.grad)
 
     def _update(self, name, value, grad):
@@ -49,9 +149,7 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(lr)
         self.momentum = check_fraction(momentum, "momentum")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
-        self.weight_decay = float(weight_decay)
+        self.weight_decay = check_non_negative(weight_decay, "weight_decay", _DECAY_HINT)
 
     def _update(self, name, value, grad):
         if self.weight_decay:
@@ -73,6 +171,15 @@ class Adam(Optimizer):
     $$m \leftarrow \beta_1 m + (1-\beta_1) g,\quad
       v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
       \theta \leftarrow \theta - \eta\,\frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}.$$
+
+    Parameters
+    ----------
+    lr : float > 0, default 1e-3
+    beta1, beta2 : float in [0, 1), defaults 0.9 and 0.999
+        Decay rates of the running first and second moments.
+    eps : float > 0, default 1e-8
+    weight_decay : float >= 0, default 0
+        Added to the gradient as $\lambda\theta$ (L2-style, not AdamW's decoupled decay).
     """
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
@@ -80,10 +187,8 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1 = check_fraction(beta1, "beta1")
         self.beta2 = check_fraction(beta2, "beta2")
-        self.eps = check_positive_number(eps, "eps")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}.")
-        self.weight_decay = float(weight_decay)
+        self.eps = check_positive_number(eps, "eps", " The usual value is 1e-8.")
+        self.weight_decay = check_non_negative(weight_decay, "weight_decay", _DECAY_HINT)
 
     def _update(self, name, value, grad):
         if self.weight_decay:
@@ -100,4 +205,4 @@ class Adam(Optimizer):
         value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def __repr__(self):
-        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps}, weight_decay={self.weight_decay})"

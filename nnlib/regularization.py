@@ -1,41 +1,78 @@
 r"""Weight penalties added to the loss.
 
 A penalty $R(W)$ is added to the data loss, $L_\text{total} = L + R$, and its
-gradient $\partial R / \partial W$ to each weight gradient. Only weight
-matrices are penalised; biases are left alone because they do not make the
-function steeper.
+gradient $\partial R / \partial W$ to each weight gradient. Only weights are
+penalised: the matrix $W$ of every :class:`~nnlib.layers.Dense` layer and the
+kernels $W$ of every :class:`~nnlib.conv.Conv2D` layer. Biases are left alone
+because they do not make the function steeper.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_finite, check_non_negative, numeric_guard
+from .conv import Conv2D
 from .layers import Dense
 
+#: Layer types whose ``params["W"]`` a penalty covers.
+PENALISED_LAYERS = (Dense, Conv2D)
 
-def _dense_layers(model):
-    return [layer for layer in model.layers if isinstance(layer, Dense)]
+
+def weighted_layers(model) -> list:
+    """The layers of ``model`` whose weights a penalty covers: Dense and Conv2D, input side first."""
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        raise TypeError(f"a penalty needs a Sequential model (with .layers), got {type(model).__name__}. "
+                        "To penalise one weight array W use penalty(W) and penalty.grad(W).")
+    return [layer for layer in layers if isinstance(layer, PENALISED_LAYERS)]
 
 
 class Penalty:
-    """Base class: ``penalty(W) -> float`` and ``grad(W) -> array like W``."""
+    """Base class: ``penalty(W) -> float`` and ``grad(W) -> array like W``.
+
+    Parameters
+    ----------
+    strength : float >= 0
+        $\\lambda$, how strongly large weights are discouraged (0 switches the penalty off).
+    """
 
     def __init__(self, strength: float):
-        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not np.isfinite(strength) or strength < 0:
-            raise ValueError(f"{type(self).__name__} strength must be a finite number >= 0, got {strength!r}.")
-        self.strength = float(strength)
+        self.strength = check_non_negative(
+            strength, f"{type(self).__name__} strength",
+            " Typical strengths lie between 1e-5 and 1e-1, e.g. L2(1e-3).")
 
     def __call__(self, W) -> float:
         return self.penalty(W)
 
+    def penalty(self, W) -> float:
+        """The penalty of one weight array (any shape)."""
+        W = self._checked(W)
+        with numeric_guard(f"{self!r}.penalty", "The weights are too large; the run has probably diverged."):
+            return self._penalty(W)
+
+    def grad(self, W) -> np.ndarray:
+        """The gradient $\\partial R / \\partial W$, same shape as ``W``."""
+        return self._grad(self._checked(W))
+
     def total(self, model) -> float:
-        """The penalty summed over the weight matrix of every Dense layer of ``model``."""
-        return sum(self.penalty(layer.params["W"]) for layer in _dense_layers(model))
+        """The penalty summed over the weights of every Dense and Conv2D layer of ``model``."""
+        return sum(self._penalty(layer.params["W"]) for layer in weighted_layers(model))
 
     def add_grads(self, model) -> None:
-        """Add the penalty's gradient to every Dense layer's ``grads["W"]`` (after backward)."""
-        for layer in _dense_layers(model):
-            layer.grads["W"] += self.grad(layer.params["W"])
+        """Add the penalty's gradient to every Dense and Conv2D layer's ``grads["W"]`` (after backward)."""
+        for layer in weighted_layers(model):
+            layer.grads["W"] += self._grad(layer.params["W"])
+
+    def _checked(self, W):
+        W = as_float_array(W, f"{type(self).__name__}: W")
+        check_finite(W, f"{type(self).__name__}: W")
+        return W
+
+    def _penalty(self, W) -> float:
+        raise NotImplementedError
+
+    def _grad(self, W) -> np.ndarray:
+        raise NotImplementedError
 
     def __repr__(self):
         return f"{type(self).__name__}({self.strength})"
@@ -51,11 +88,11 @@ class L1(Penalty):
     exact zeros need a proximal step (soft-thresholding), which nnlib does not do.
     """
 
-    def penalty(self, W) -> float:
-        return self.strength * float(np.sum(np.abs(as_float_array(W, "W"))))
+    def _penalty(self, W) -> float:
+        return self.strength * float(np.sum(np.abs(W)))
 
-    def grad(self, W):
-        return self.strength * np.sign(as_float_array(W, "W"))
+    def _grad(self, W):
+        return self.strength * np.sign(W)
 
 
 class L2(Penalty):
@@ -65,9 +102,8 @@ class L2(Penalty):
     weights are discouraged, small ones barely touched.
     """
 
-    def penalty(self, W) -> float:
-        W = as_float_array(W, "W")
+    def _penalty(self, W) -> float:
         return 0.5 * self.strength * float(np.sum(W * W))
 
-    def grad(self, W):
-        return self.strength * as_float_array(W, "W")
+    def _grad(self, W):
+        return self.strength * W
