@@ -3,6 +3,15 @@ r"""``Sequential``: a network as a list of layers, and its training loop.
 The forward pass feeds each layer's output to the next; the backward pass walks
 the list in reverse, each layer turning $\partial L/\partial\,\text{output}$
 into $\partial L/\partial\,\text{input}$ (the chain rule, one link at a time).
+
+Checks and speed: ``forward``, ``backward``, ``predict`` and ``fit`` check
+their data where they enter (types, shapes, finite numbers, targets that suit
+the loss). Inside ``fit`` every mini-batch is a slice of arrays checked before
+the first step, so the loop calls the layers' unchecked ``_forward`` and
+``_backward`` and the loss's ``_forward``: the checks cost nothing per step.
+
+Divergence: ``fit`` stops with a :class:`TrainingDivergedError` as soon as a run
+has clearly diverged, long before the numbers overflow; see :data:`DIVERGENCE`.
 """
 from __future__ import annotations
 
@@ -11,21 +20,36 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import (as_float_array, check_dtype, check_not_empty, check_positive_int,
-                          check_rng)
+from ._validation import (as_float_array, check_bool, check_dtype, check_finite, check_labels, check_not_empty,
+                          check_positive_int, check_rng, check_same_length, lookup_name, numeric_guard)
 from .layers import Layer
 from .losses import Loss, SoftmaxCrossEntropy, get_loss
 from .optim import SGD, Optimizer
 from .progress import ProgressBar, in_notebook
-
+from .regularization import Penalty
 
 # Overflow or 0/0 during training means divergence: raise at once instead of warning.
 _RAISE_ON_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="ignore")
 
+#: The rules :meth:`Sequential.fit` uses to call a run diverged, besides a loss that is NaN or
+#: infinite. The *starting loss* $L_0$ is the loss of the untrained network on the first
+#: ``start_samples`` rows of ``X`` (penalty included), measured before the first update.
+#:
+#: * ``far_above_start``: a step's loss exceeds $10^3 L_0$. A healthy run's mini-batch loss stays
+#:   near or below $L_0$; across every ``fit`` in the book the largest ratio is about 50 (chapter 9's
+#:   deliberately too-large learning rate), so a thousandfold rise leaves a wide margin. A run
+#:   that diverges grows geometrically and passes it within a few steps.
+#: * ``rising_steps`` / ``rising_factor``: the loss rose at each of the last 10 steps and is more
+#:   than 10 times $L_0$. This catches slow divergence early. Ten rises in a row happen by chance
+#:   in a noisy but healthy run with probability $1/10! \approx 3 \cdot 10^{-7}$ per window, and
+#:   the factor 10 rules out a run that merely creeps back up near its start.
+DIVERGENCE = {"far_above_start": 1e3, "rising_steps": 10, "rising_factor": 10.0, "start_samples": 256}
+
 
 def _divergence_hint(optimizer) -> str:
-    return (f"The updates are probably too large: try a smaller learning rate than "
-            f"{optimizer.lr:g}, e.g. ten times smaller, or scale the inputs.")
+    lr = getattr(optimizer, "lr", None)
+    rate = f"try a learning rate ten times smaller than {lr:g}" if isinstance(lr, float) else "try a smaller learning rate"
+    return f"The updates overshoot the minimum: {rate}, or scale the inputs (e.g. nnlib.data.standardize)."
 
 
 @dataclass
@@ -46,14 +70,25 @@ class Parameter:
 
 
 class TrainingDivergedError(FloatingPointError):
-    """Raised by :meth:`Sequential.fit` when the loss stops being a finite number.
+    """Raised by :meth:`Sequential.fit` when a run diverges.
 
-    ``history`` holds everything recorded up to that point.
+    Attributes
+    ----------
+    history : History
+        Everything recorded up to that point; ``history.step_loss`` ends with the
+        step that triggered the stop when its loss was still a finite number.
+    reason : str
+        ``"non-finite"``, ``"far above start"`` or ``"rising"`` (see :data:`DIVERGENCE`).
+    epoch, step : int
+        Where it happened (both counted from 1; ``step`` within the epoch).
     """
 
-    def __init__(self, message: str, history: "History"):
+    def __init__(self, message: str, history: "History", reason: str = "non-finite", epoch: int = 0, step: int = 0):
         super().__init__(message)
         self.history = history
+        self.reason = reason
+        self.epoch = epoch
+        self.step = step
 
 
 @dataclass
@@ -65,11 +100,13 @@ class History:
     loss : list of float
         Mean training loss of each epoch (penalty included).
     step_loss : list of float
-        Loss of every mini-batch step, in order.
+        Loss of every mini-batch step, in order, each before that step's update.
     val_loss, val_metric : list of float
         Per-epoch loss and metric on ``validation_data``, if given.
     train_metric : list of float
         Per-epoch metric on the training batches, if a metric was given.
+    start_loss : float or None
+        The loss before training, on the first rows of ``X`` (see :data:`DIVERGENCE`).
     """
 
     loss: list = field(default_factory=list)
@@ -78,27 +115,72 @@ class History:
     val_loss: list = field(default_factory=list)
     val_metric: list = field(default_factory=list)
     metric_name: str | None = None
+    start_loss: float | None = None
+
+
+# ---------------------------------------------------------------- accuracy
+
+def _predicted_classes(y_hat: np.ndarray) -> np.ndarray:
+    if y_hat.ndim == 2 and y_hat.shape[1] > 1:
+        return y_hat.argmax(axis=1)
+    return (y_hat.reshape(-1) >= 0.5).astype(np.int64)
+
+
+def _true_classes(y, n_columns: int, name: str = "y") -> np.ndarray:
+    """Class numbers from labels or one-hot rows, checked against the number of prediction columns."""
+    y = np.asarray(y)
+    if n_columns > 1:
+        if y.ndim == 2 and y.shape[1] == n_columns:
+            y = as_float_array(y, f"accuracy: {name}")
+            check_finite(y, f"accuracy: {name}")
+            return y.argmax(axis=1)
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+            return check_labels(y.reshape(-1), n_columns, name, who="accuracy")
+        raise ValueError(f"accuracy: with {n_columns} score columns, {name} must be labels of shape (n,) or "
+                         f"one-hot rows of shape (n, {n_columns}), got shape {y.shape}.")
+    if not (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+        raise ValueError(f"accuracy: with one prediction column, {name} must have shape (n,) or (n, 1), "
+                         f"got {y.shape}.")
+    truth = check_labels(y.reshape(-1), 2, name, who="accuracy (one column read as the probability of class 1)")
+    return truth
 
 
 def accuracy(y_hat, y) -> float:
     """Fraction of correct predictions.
 
     ``y_hat`` of shape ``(batch, classes)`` with ``classes > 1`` is read as
-    scores (the arg-max is the prediction); a single column is read as a
-    probability of class 1 (threshold 0.5). ``y`` holds labels or one-hot rows.
+    scores (the arg-max is the prediction); a single column (or a 1-D array)
+    is read as a probability of class 1 (threshold 0.5), and ``y`` must then
+    hold 0/1. ``y`` holds labels or one-hot rows, one per row of ``y_hat``.
     """
-    y_hat = np.asarray(y_hat)
+    y_hat = as_float_array(y_hat, "accuracy: y_hat")
+    check_not_empty(y_hat, "accuracy: y_hat")
+    check_finite(y_hat, "accuracy: y_hat")
+    if y_hat.ndim not in (1, 2):
+        raise ValueError(f"accuracy: y_hat must be scores of shape (n, classes) or probabilities of shape "
+                         f"(n,) or (n, 1), got {y_hat.shape}.")
     y = np.asarray(y)
-    if y_hat.ndim == 2 and y_hat.shape[1] > 1:
-        predicted = y_hat.argmax(axis=1)
-        truth = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
-    else:
-        predicted = (y_hat.reshape(-1) >= 0.5).astype(int)
-        truth = y.reshape(-1)
-    return float(np.mean(predicted == truth))
+    check_same_length(y_hat, y, "y_hat", "y")
+    n_columns = y_hat.shape[1] if y_hat.ndim == 2 else 1
+    truth = _true_classes(y, n_columns)
+    return float(np.mean(_predicted_classes(y_hat) == truth))
 
 
 METRICS: dict[str, Callable] = {"accuracy": accuracy}
+
+
+# ---------------------------------------------------------------- the model
+
+def _layer_calls(layer):
+    """The unchecked forward and backward of an nnlib layer, or the public ones of a hand-written layer."""
+    cls = type(layer)
+    forward = layer._forward if cls.forward is Layer.forward else layer.forward
+    if cls.backward is Layer.backward:
+        backward = layer._backward
+    else:
+        def backward(dout, input_grad, _public=layer.backward):
+            return _public(dout)
+    return forward, backward
 
 
 class Sequential:
@@ -106,20 +188,39 @@ class Sequential:
 
     Parameters
     ----------
-    layers : list of Layer
-        E.g. ``[Dense(3, 4), Activation("sigmoid"), Dense(4, 1), Activation("sigmoid")]``.
+    layers : list of Layer, or the layers one by one
+        E.g. ``Sequential([Dense(3, 4), Activation("sigmoid"), Dense(4, 1)])``;
+        ``Sequential(Dense(3, 4), Activation("sigmoid"), Dense(4, 1))`` means the same.
     """
 
-    def __init__(self, layers):
+    def __init__(self, *layers, **keywords):
+        if keywords:
+            if set(keywords) != {"layers"} or layers:
+                raise TypeError(f"Sequential takes the layers only, got the keyword(s) {sorted(keywords)}. "
+                                "Write e.g. Sequential([Dense(3, 4), Activation('relu'), Dense(4, 1)]).")
+            layers = (keywords["layers"],)
+        if len(layers) == 1 and not isinstance(layers[0], Layer):
+            layers = layers[0]
+            if isinstance(layers, Sequential):
+                layers = layers.layers
+            try:
+                layers = list(layers)
+            except TypeError:
+                raise TypeError(f"Sequential needs a list of layers, got {type(layers).__name__} {layers!r}. "
+                                "Write e.g. Sequential([Dense(3, 4), Activation('relu'), Dense(4, 1)]).") from None
         layers = list(layers)
         if not layers:
-            raise ValueError("Sequential needs at least one layer, got an empty list.")
+            raise ValueError("Sequential needs at least one layer, got an empty list. "
+                             "Write e.g. Sequential([Dense(3, 4), Activation('relu'), Dense(4, 1)]).")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layer {i} is a {type(layer).__name__}, not an nnlib Layer; "
-                    "build layers with nnlib.layers.Dense(...), Activation(...)."
-                )
+                if isinstance(layer, type) and issubclass(layer, Layer):
+                    hint = f" It is the class itself: create a layer, e.g. {layer.__name__}(...) with its sizes."
+                elif isinstance(layer, str):
+                    hint = f" For an activation write Activation({layer!r})."
+                else:
+                    hint = " Build layers with nnlib.layers.Dense(...), Activation(...)."
+                raise TypeError(f"layer {i} is a {type(layer).__name__}, not an nnlib Layer.{hint}")
         self.layers = layers
 
     @property
@@ -130,14 +231,39 @@ class Sequential:
                 return layer.dtype
         return np.dtype(np.float64)
 
+    # -- forward and backward ------------------------------------------------
     def forward(self, x):
-        """Run every layer in order; returns the network's output."""
-        out = as_float_array(x, "x", dtype=self.dtype)
-        for layer in self.layers:
-            out = layer.forward(out)
-        return out
+        """Run every layer in order; returns the network's output.
+
+        ``x`` is checked once (numbers, finite, the first layer's shape); each
+        layer checks the shape it receives.
+        """
+        x = as_float_array(x, "x", dtype=self.dtype)
+        check_finite(x, "x")
+        with numeric_guard("Sequential.forward", "The weights or the inputs are too large: scale the "
+                                                 "inputs (e.g. nnlib.data.standardize), or retrain."):
+            return self._checked_forward(x)
 
     __call__ = forward
+
+    def _checked_forward(self, x):
+        """Forward pass that checks the shape each layer receives, but not the numbers again."""
+        out = x
+        for i, layer in enumerate(self.layers):
+            if type(layer).forward is Layer.forward:
+                try:
+                    out = layer._check_input(out)
+                except ValueError as err:
+                    raise ValueError(f"layer {i} of the model: {err}") from None
+                out = layer._forward(out)
+            else:  # a hand-written layer checks its own input
+                out = layer.forward(out)
+        return out
+
+    def _fast_forward(self, x, calls):
+        for forward, _ in calls:
+            x = forward(x)
+        return x
 
     def backward(self, dout, input_grad: bool = True):
         """Back-propagate ``dout`` = dL/d(output); fills every layer's ``grads``.
@@ -145,9 +271,21 @@ class Sequential:
         Returns dL/dx, or ``None`` with ``input_grad=False`` (training never needs
         the gradient with respect to the data, and the first layer then skips it).
         """
-        last = len(self.layers) - 1
+        last = self.layers[-1]
+        if cls_is_checked(last):
+            last._require_forward()
+            dout = last._check_dout(dout)
+        else:
+            dout = as_float_array(dout, "dout")
+        check_finite(dout, "Sequential.backward dout")
+        with numeric_guard("Sequential.backward", "The gradients are too large: the run has probably "
+                                                  "diverged; try a smaller learning rate."):
+            return self._fast_backward(dout, [_layer_calls(layer) for layer in self.layers], input_grad)
+
+    def _fast_backward(self, dout, calls, input_grad):
+        last = len(calls) - 1
         for i in range(last, -1, -1):
-            dout = self.layers[i].backward(dout, input_grad=input_grad or i > 0)
+            dout = calls[i][1](dout, input_grad or i > 0)
             if dout is None:
                 break
         return dout
@@ -156,7 +294,11 @@ class Sequential:
         """Outputs for ``x`` in chunks (memory stays bounded for large inputs)."""
         x = as_float_array(x, "x", dtype=self.dtype)
         check_not_empty(x, "x")
-        chunks = [self.forward(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+        check_finite(x, "x")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        with numeric_guard("Sequential.predict", "The weights or the inputs are too large: scale the "
+                                                 "inputs (e.g. nnlib.data.standardize), or retrain."):
+            chunks = [self._checked_forward(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
         return np.concatenate(chunks, axis=0)
 
     def parameters(self) -> list[Parameter]:
@@ -175,15 +317,20 @@ class Sequential:
                 layer.dtype = dtype
         return self
 
+    # -- training ----------------------------------------------------------------
     def fit(self, X, y, loss="mse", optimizer: Optimizer | None = None, epochs: int = 100,
             batch_size: int | None = None, rng=None, shuffle: bool = True,
             validation_data=None, metric: str | Callable | None = None, penalty=None,
             progress: bool | None = None, callbacks=()) -> History:
         r"""Train with mini-batch gradient descent.
 
-        Each step: forward a batch, compute the loss (plus ``penalty`` on every
-        ``Dense`` weight matrix), back-propagate, and let ``optimizer`` update the
-        parameters.
+        Each step: forward a batch, compute the loss (plus ``penalty`` on the
+        weights of every ``Dense`` and ``Conv2D`` layer), back-propagate, and let
+        ``optimizer`` update the parameters.
+
+        Everything is checked once, before the first step: ``X`` and ``y``
+        (finite numbers, matching lengths, targets that suit the loss, the
+        shapes the layers expect) and every argument.
 
         Parameters
         ----------
@@ -198,12 +345,13 @@ class Sequential:
             ``None`` means full batch.
         rng : Generator or int
             Shuffles the samples each epoch.
+        shuffle : bool, default True
         validation_data : (X_val, y_val), optional
         metric : "accuracy" or callable ``(y_hat, y) -> float``, optional
         penalty : :class:`~nnlib.regularization.Penalty`, optional
         progress : bool or None
             Show a progress bar; ``None`` shows it in notebooks only.
-        callbacks : iterable of callables ``f(epoch, model, history)``
+        callbacks : callable or iterable of callables ``f(epoch, model, history)``
             Called after every epoch.
 
         Returns
@@ -213,23 +361,51 @@ class Sequential:
         Raises
         ------
         TrainingDivergedError
-            If the loss becomes NaN or infinite; names the epoch and step.
+            If the loss becomes NaN or infinite, or the run diverges by the
+            rules in :data:`DIVERGENCE`; names the epoch, the step and the rule.
         """
         X = as_float_array(X, "X", dtype=self.dtype)
-        loss_fn = get_loss(loss)
-        y = self._check_targets(X, y, loss_fn)
         check_not_empty(X, "X")
+        check_finite(X, "X")
+        loss_fn = get_loss(loss)
         epochs = check_positive_int(epochs, "epochs")
         n = X.shape[0]
         batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size"), n)
-        optimizer = SGD(lr=0.1) if optimizer is None else optimizer
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be an nnlib.optim optimiser such as SGD(lr=0.1), got {optimizer!r}.")
+        shuffle = check_bool(shuffle, "shuffle")
+        optimizer = _check_optimizer(optimizer)
         rng = check_rng(rng)
         metric_fn = self._resolve_metric(metric)
-        history = History(metric_name=getattr(metric_fn, "__name__", None) if metric_fn else None)
+        penalty = _check_penalty(penalty)
+        show = in_notebook() if progress is None else check_bool(progress, "progress")
+        callbacks = _check_callbacks(callbacks)
+
+        # One checked forward pass over the first rows: every layer checks the shape it gets,
+        # the output's shape tells us what the targets must look like, and its loss is the
+        # starting value the divergence rules compare against.
+        y_array = np.asarray(y) if not isinstance(y, np.ndarray) else y
+        check_same_length(X, y_array, "X", "y")
+        m = min(n, DIVERGENCE["start_samples"])
+        probe = self._probe_output(X[:m], "X")
+        y = _prepare_targets(loss_fn, y_array, (n,) + probe.shape[1:], X.dtype, "y")
+        validation = None
+        if validation_data is not None:
+            validation = self._prepare_validation(validation_data, X, loss_fn)
+        truth = val_truth = None
+        if metric_fn is accuracy:
+            columns = probe.shape[1] if probe.ndim == 2 else 1
+            truth = _true_classes(y, columns)
+            if validation is not None:
+                val_truth = _true_classes(validation[1], columns, "validation_data y_val")
+
         params = self.parameters()
-        show = in_notebook() if progress is None else bool(progress)
+        optimizer.check_state(params)
+        custom_loss = type(loss_fn).forward is not Loss.forward
+        history = History(metric_name=getattr(metric_fn, "__name__", None) if metric_fn else None)
+        run = _Run(calls=[_layer_calls(layer) for layer in self.layers], loss_fn=loss_fn,
+                   loss_forward=loss_fn.forward if custom_loss else loss_fn._forward, optimizer=optimizer,
+                   params=params, penalty=penalty, metric=metric_fn, truth=truth)
+        history.start_loss = self._start_loss(probe, y[:m], run)
+        run.watch = _DivergenceWatch(history.start_loss, optimizer, history)
         bar = ProgressBar(epochs, "epoch") if show else None
 
         for epoch in range(1, epochs + 1):
@@ -238,62 +414,106 @@ class Sequential:
             for step, start in enumerate(range(0, n, batch_size), start=1):
                 idx = order[start:start + batch_size]
                 xb, yb = (X, y) if batch_size == n else (X[idx], y[idx])
-                try:
-                    # Overflow or 0/0 anywhere in the step means the run has diverged:
-                    # stop at once with an explanation rather than a numpy warning.
-                    with np.errstate(**_RAISE_ON_OVERFLOW):
-                        y_hat, value = self._train_step(xb, yb, loss_fn, optimizer, params, penalty)
-                except FloatingPointError as err:
-                    value = f"non-finite ({err})"
-                if not isinstance(value, float) or not np.isfinite(value):
-                    raise TrainingDivergedError(
-                        f"the loss became {value} at epoch {epoch}, step {step} (after "
-                        f"{len(history.step_loss)} good steps). {_divergence_hint(optimizer)}", history)
+                y_hat, value = self._train_step(xb, yb, run, epoch, step)
                 history.step_loss.append(value)
                 total += value * len(idx)
                 if metric_fn:
-                    correct_sum += metric_fn(y_hat, yb) * len(idx)
+                    correct_sum += run.batch_metric(y_hat, yb, idx if batch_size < n else slice(None)) * len(idx)
             history.loss.append(total / n)
             if metric_fn:
                 history.train_metric.append(correct_sum / n)
-            if validation_data is not None:
-                try:
-                    with np.errstate(**_RAISE_ON_OVERFLOW):
-                        self._validate(validation_data, loss_fn, metric_fn, history)
-                except FloatingPointError as err:
-                    history.val_loss.append(float("nan"))
-                    raise TrainingDivergedError(
-                        f"the validation loss became non-finite ({err}) after epoch {epoch}. "
-                        f"{_divergence_hint(optimizer)}", history) from None
+            if validation is not None:
+                self._validate(validation, val_truth, run, history, epoch)
             for callback in callbacks:
                 callback(epoch, self, history)
             if bar:
                 bar.update(epoch, self._summary(history), force=epoch == epochs)
         return history
 
-    def _train_step(self, xb, yb, loss_fn, optimizer, params, penalty):
-        """One forward pass, backward pass and update; returns (y_hat, loss)."""
-        y_hat = self.forward(xb)
-        value = loss_fn.forward(y_hat, yb)
-        if penalty is not None:
-            value += penalty.total(self)
-        if not np.isfinite(value):
-            return y_hat, value  # the caller reports it; do not update with it
-        self.backward(loss_fn.backward(), input_grad=False)
-        if penalty is not None:
-            penalty.add_grads(self)
-        optimizer.step(params)
+    def _probe_output(self, X_part, name):
+        """The checked forward pass on a few rows; overflow here means the inputs are far too large."""
+        try:
+            with np.errstate(**_RAISE_ON_OVERFLOW):
+                return self._checked_forward(X_part)
+        except FloatingPointError as err:
+            raise ValueError(
+                f"before training: the untrained network's output on the first rows of {name} is not a finite "
+                f"number ({err}). The inputs are far too large for the network (largest |{name}| = "
+                f"{np.abs(X_part).max():.3g}): scale them first, e.g. with nnlib.data.standardize."
+            ) from None
+
+    def _train_step(self, xb, yb, run, epoch, step):
+        """One forward pass, loss, divergence check, backward pass and update; returns (y_hat, loss)."""
+        try:
+            # Overflow or 0/0 anywhere in the step means the run has diverged:
+            # stop at once with an explanation rather than a numpy warning.
+            with np.errstate(**_RAISE_ON_OVERFLOW):
+                y_hat = self._fast_forward(xb, run.calls)
+                value = run.loss_forward(y_hat, yb)
+                if run.penalty is not None:
+                    value += run.penalty.total(self)
+                run.watch.check(value, epoch, step)  # before the update: the model keeps these weights
+                self._fast_backward(run.loss_fn.backward(), run.calls, input_grad=False)
+                if run.penalty is not None:
+                    run.penalty.add_grads(self)
+                run.optimizer._step(run.params)
+        except TrainingDivergedError:
+            raise
+        except FloatingPointError as err:
+            run.watch.non_finite(f"non-finite ({err})", epoch, step)
         return y_hat, value
 
-    def _validate(self, validation_data, loss_fn, metric_fn, history):
+    def _start_loss(self, probe, y_part, run):
         try:
-            X_val, y_val = validation_data
-        except (TypeError, ValueError):
-            raise TypeError("validation_data must be a pair (X_val, y_val).") from None
-        y_hat = self.predict(X_val)
-        history.val_loss.append(loss_fn.forward(y_hat, y_val))
-        if metric_fn:
-            history.val_metric.append(metric_fn(y_hat, y_val))
+            with np.errstate(**_RAISE_ON_OVERFLOW):
+                value = run.loss_forward(probe, y_part)
+                if run.penalty is not None:
+                    value += run.penalty.total(self)
+        except FloatingPointError as err:
+            raise ValueError(f"before training: the loss of the untrained network is not a finite number ({err}). "
+                             "The inputs or targets are far too large: scale them first, e.g. with "
+                             "nnlib.data.standardize.") from None
+        return float(value)
+
+    def _prepare_validation(self, validation_data, X, loss_fn):
+        if isinstance(validation_data, (str, bytes, dict)) or not hasattr(validation_data, "__len__") \
+                or len(validation_data) != 2:
+            raise TypeError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}"
+                            f"{' of length ' + str(len(validation_data)) if hasattr(validation_data, '__len__') else ''}. "
+                            "Write validation_data=(X_val, y_val).")
+        X_val, y_val = validation_data
+        X_val = as_float_array(X_val, "validation_data X_val", dtype=self.dtype)
+        check_not_empty(X_val, "validation_data X_val")
+        if X_val.shape[1:] != X.shape[1:]:
+            raise ValueError(f"validation_data X_val has shape {X_val.shape}, but X has {X.shape}: each "
+                             f"validation sample must have the shape of a training sample, {X.shape[1:]}.")
+        check_finite(X_val, "validation_data X_val")
+        y_val = np.asarray(y_val)
+        check_same_length(X_val, y_val, "validation_data X_val", "validation_data y_val")
+        probe = self._probe_output(X_val[:1], "validation_data X_val")
+        y_val = _prepare_targets(loss_fn, y_val, (len(X_val),) + probe.shape[1:], X.dtype, "validation_data y_val")
+        return X_val, y_val
+
+    def _validate(self, validation, val_truth, run, history, epoch):
+        X_val, y_val = validation
+        try:
+            with np.errstate(**_RAISE_ON_OVERFLOW):
+                y_hat = np.concatenate([self._fast_forward(X_val[i:i + 4096], run.calls)
+                                        for i in range(0, len(X_val), 4096)], axis=0)
+                value = run.loss_forward(y_hat, y_val)
+                if not np.isfinite(value):
+                    raise FloatingPointError(f"the value is {value}")
+        except FloatingPointError as err:
+            history.val_loss.append(float("nan"))
+            raise TrainingDivergedError(
+                f"the validation loss became non-finite ({err}) after epoch {epoch}, although the data "
+                f"were checked and are finite: the weights have grown too large. {_divergence_hint(run.optimizer)}",
+                history, "non-finite", epoch, 0) from None
+        history.val_loss.append(value)
+        if run.metric is accuracy:
+            history.val_metric.append(float(np.mean(_predicted_classes(y_hat) == val_truth)))
+        elif run.metric:
+            history.val_metric.append(run.metric(y_hat, y_val))
 
     @staticmethod
     def _summary(history: History) -> str:
@@ -308,22 +528,135 @@ class Sequential:
     def _resolve_metric(metric):
         if metric is None or callable(metric):
             return metric
-        if metric in METRICS:
-            return METRICS[metric]
-        raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)} or a function.")
-
-    @staticmethod
-    def _check_targets(X, y, loss_fn: Loss):
-        y = np.asarray(y)
-        if y.ndim == 0 or y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X and y must have the same number of samples (rows), got X {X.shape} and "
-                f"y {y.shape}."
-            )
-        if isinstance(loss_fn, SoftmaxCrossEntropy) and y.ndim == 1:
-            return y  # integer labels stay integers
-        return as_float_array(y, "y", dtype=X.dtype)
+        if isinstance(metric, str):
+            try:
+                return lookup_name(metric, METRICS, "metric")
+            except ValueError:
+                raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)} or a function "
+                                 "(y_hat, y) -> float.") from None
+        raise TypeError(f"metric must be a name such as 'accuracy' or a function (y_hat, y) -> float, "
+                        f"got {type(metric).__name__} {metric!r}.")
 
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n])"
+
+
+def cls_is_checked(layer) -> bool:
+    """True for layers that follow nnlib's checked/unchecked split (every layer in nnlib)."""
+    return type(layer).backward is Layer.backward
+
+
+# ---------------------------------------------------------------- fit's helpers
+
+def _prepare_targets(loss_fn, y, output_shape, dtype, name):
+    """Check all targets once, against the shape of the network's output."""
+    if type(loss_fn).forward is not Loss.forward:  # a hand-written loss: check what we can
+        if y.dtype.kind in "biuf":
+            if y.dtype.kind == "f":
+                check_finite(y, name)
+            return y
+        return as_float_array(y, name)
+    return loss_fn.check_targets(y, output_shape, dtype, name)
+
+
+def _check_optimizer(optimizer):
+    if optimizer is None:
+        return SGD(lr=0.1)
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an optimiser object, got the class {optimizer.__name__}: "
+                        f"create one with a learning rate, e.g. optimizer={optimizer.__name__}(lr=0.1).")
+    raise TypeError(f"optimizer must be an nnlib.optim optimiser such as SGD(lr=0.1) or Adam(lr=1e-3), "
+                    f"got {type(optimizer).__name__} {optimizer!r}.")
+
+
+def _check_penalty(penalty):
+    if penalty is None or isinstance(penalty, Penalty):
+        return penalty
+    if isinstance(penalty, type) and issubclass(penalty, Penalty):
+        raise TypeError(f"penalty must be a penalty object, got the class {penalty.__name__}: give it a "
+                        f"strength, e.g. penalty={penalty.__name__}(1e-3).")
+    if hasattr(penalty, "total") and hasattr(penalty, "add_grads"):
+        return penalty
+    raise TypeError(f"penalty must be an nnlib.regularization penalty such as L2(1e-3) or L1(1e-4), got "
+                    f"{type(penalty).__name__} {penalty!r}.")
+
+
+def _check_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if callable(callbacks):
+        return [callbacks]  # one callback on its own
+    try:
+        callbacks = list(callbacks)
+    except TypeError:
+        raise TypeError(f"callbacks must be a list of functions f(epoch, model, history), got "
+                        f"{type(callbacks).__name__}.") from None
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"callback {i} is a {type(callback).__name__}, not a function f(epoch, model, history).")
+    return callbacks
+
+
+@dataclass
+class _Run:
+    """What one call of ``fit`` needs at every step, gathered once before the first."""
+
+    calls: list
+    loss_fn: Loss
+    loss_forward: Callable
+    optimizer: Optimizer
+    params: list
+    penalty: object
+    metric: Callable | None
+    truth: np.ndarray | None
+    watch: "_DivergenceWatch | None" = None
+
+    def batch_metric(self, y_hat, yb, idx):
+        if self.metric is accuracy:  # the classes were checked once; compare them directly
+            return float(np.mean(_predicted_classes(y_hat) == self.truth[idx]))
+        return self.metric(y_hat, yb)
+
+
+class _DivergenceWatch:
+    """Applies the rules of :data:`DIVERGENCE` to each step's loss."""
+
+    def __init__(self, start_loss, optimizer, history):
+        self.start = start_loss
+        self.optimizer = optimizer
+        self.history = history
+        self.previous = None
+        self.rising = 0
+
+    def _raise(self, message, reason, epoch, step):
+        steps = len(self.history.step_loss)
+        raise TrainingDivergedError(
+            f"training diverged at epoch {epoch}, step {step}: {message} {_divergence_hint(self.optimizer)} "
+            f"The history attached to this error holds the {steps} step loss(es) recorded.",
+            self.history, reason, epoch, step) from None
+
+    def non_finite(self, value, epoch, step):
+        if self.previous is None:
+            where = f"at the first step, before any update (the loss on the first rows was {self.start:.4g})"
+        else:
+            where = f"one step after a loss of {self.previous:.4g} (it started at {self.start:.4g})"
+        self._raise(f"the loss became {value}, {where}.", "non-finite", epoch, step)
+
+    def check(self, value, epoch, step):
+        if not np.isfinite(value):
+            self.non_finite(value, epoch, step)
+        self.rising = self.rising + 1 if self.previous is not None and value > self.previous else 0
+        self.previous = value
+        if self.start > 0:
+            ratio = value / self.start
+            if ratio > DIVERGENCE["far_above_start"]:
+                self.history.step_loss.append(value)
+                self._raise(f"the loss reached {value:.4g}, more than {DIVERGENCE['far_above_start']:g} times its "
+                            f"starting value of {self.start:.4g}.", "far above start", epoch, step)
+            if self.rising >= DIVERGENCE["rising_steps"] and ratio > DIVERGENCE["rising_factor"]:
+                self.history.step_loss.append(value)
+                self._raise(f"the loss rose at each of the last {self.rising} steps, to {value:.4g}, more than "
+                            f"{DIVERGENCE['rising_factor']:g} times its starting value of {self.start:.4g}.",
+                            "rising", epoch, step)
