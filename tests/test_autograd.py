@@ -140,7 +140,7 @@ POSITIVE = _uniform(0.5, 2.0)
 PROBABILITY = _uniform(0.05, 0.95)
 LABELS = np.array([2, 0, 1, 2])
 ONE_HOT = np.eye(3)[LABELS]
-WEIGHTED_ROWS = np.array([[0.2, 0.5, 0.1], [1.0, 0.0, 0.0], [0.0, 0.3, 0.3], [0.6, 0.2, 0.4]])  # rows need not sum to 1
+WEIGHTED_ROWS = np.array([[0.2, 0.5, 0.1], [1.0, 0.0, 0.0], [0.0, 0.3, 0.3], [0.6, 0.2, 0.4]])  # sums other than 1
 TARGETS = np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]])
 
 # name: (function of the input tensors, input shapes, how to draw each input)
@@ -277,7 +277,7 @@ def test_broadcast_gradient_is_summed_over_the_batch(rng):
 def test_broadcast_check_catches_the_missing_sum(rng, monkeypatch):
     # Without the reduce-over-broadcast-axes step the bias gradient comes back with shape (5, 4):
     # one row per sample instead of their sum. The check above must notice.
-    monkeypatch.setattr(ag, "_unbroadcast", lambda grad, shape: grad)
+    monkeypatch.setattr(ag.tensor, "_unbroadcast", lambda grad, shape: grad)
     assert not bias_gradient_is_right(rng)
 
 
@@ -399,7 +399,7 @@ def test_tensor_errors_are_clear(rng):
         ag.softmax_cross_entropy(x, np.array([0, 1, 2, 3]))
     with pytest.raises(TypeError, match=r"labels must be whole numbers.*y.astype\(int\)"):
         ag.softmax_cross_entropy(x, np.array([0.5, 1.0, 2.0, 0.0]))
-    with pytest.raises(ValueError, match=r"integer labels of shape \(4,\) or one-hot rows of shape \(4, 3\), got \(4, 1\)"):
+    with pytest.raises(ValueError, match=r"labels of shape \(4,\) or one-hot rows of shape \(4, 3\), got \(4, 1\)"):
         ag.softmax_cross_entropy(x, np.zeros((4, 1)))
     with pytest.raises(ValueError, match="from_logits=True"):
         ag.binary_cross_entropy(Tensor([[2.0]]), [[1.0]])
