@@ -147,37 +147,43 @@ def check_same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) ->
         )
 
 
-def check_labels(y, n_classes: int, name: str = "y", who: str = "") -> np.ndarray:
+def check_labels(y, n_classes: int | None, name: str = "y", who: str = "") -> np.ndarray:
     """Return class labels as int64, requiring whole numbers in ``0 .. n_classes - 1``.
 
     Floats that are whole numbers (``2.0``) and booleans are accepted; NaN,
-    infinities, fractions and labels outside the range are not.
+    infinities, fractions and labels outside the range are not. With
+    ``n_classes=None`` any whole number >= 0 is accepted.
     """
     prefix = f"{who}: " if who else ""
+    allowed = "0, 1, 2, ..." if n_classes is None else f"0 .. {n_classes - 1}"
     y = np.asarray(y)
     if y.dtype.kind == "b":
         y = y.astype(np.int64)
     if y.dtype.kind not in "iuf":
-        raise TypeError(f"{prefix}{name} must hold class labels (whole numbers 0 .. {n_classes - 1}), "
+        raise TypeError(f"{prefix}{name} must hold class labels (whole numbers {allowed}), "
                         f"got dtype '{y.dtype}'. Convert them, e.g. y.astype(int).")
     if y.dtype.kind == "f":
         check_finite(y, f"{prefix}{name} (class labels)",
-                     fix=f"Every sample needs a label in 0 .. {n_classes - 1}; drop the unlabelled rows.")
+                     fix=f"Every sample needs a label in {allowed}; drop the unlabelled rows.")
         fractional = y != np.round(y)
         if fractional.any():
             i = int(np.argmax(fractional))
             raise ValueError(
-                f"{prefix}{name} must hold whole-number class labels 0 .. {n_classes - 1}, but "
-                f"{name}[{i}] = {y[i]!r}. If these are probabilities or regression targets, "
+                f"{prefix}{name} must hold whole-number class labels {allowed}, but "
+                f"{name}[{i}] = {float(y.flat[i]):g}. If these are probabilities or regression targets, "
                 "use BinaryCrossEntropy or MSE instead."
             )
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        bad = (y < 0) | (y >= n_classes)
+    high = np.inf if n_classes is None else n_classes
+    if y.size and (y.min() < 0 or y.max() >= high):
+        bad = ((y < 0) | (y >= high)).reshape(-1)
         i = int(np.argmax(bad))
+        if n_classes is None:
+            raise ValueError(f"{prefix}{name}: labels must be whole numbers >= 0, got values from {y.min():g} "
+                             f"(first bad one: {name}[{i}] = {float(y.flat[i]):g}). Renumber the classes from 0.")
         raise ValueError(
             f"{prefix}{name}: labels must lie in 0..{n_classes - 1} for {n_classes} classes, "
             f"got values from {y.min():g} to {y.max():g} "
-            f"(first bad one: {name}[{i}] = {y[i]:g}). Renumber the classes from 0, "
+            f"(first bad one: {name}[{i}] = {float(y.flat[i]):g}). Renumber the classes from 0, "
             "or give the last layer one output per class (one column per class)."
         )
     return y.astype(np.int64, copy=False)

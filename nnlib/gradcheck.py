@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, check_rng
+import numbers
+
+from ._validation import as_float_array, check_finite, check_positive_number, check_rng
 
 TOLERANCE = 1e-6
 
@@ -36,19 +38,46 @@ def numerical_grad(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(
             f"numerical_grad needs a float64 numpy array to perturb in place, got "
-            f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}."
+            f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}. Make one with np.array(x, dtype=np.float64)."
         )
+    if not callable(f):
+        raise TypeError(f"numerical_grad needs a function f() of no arguments that returns the loss, got "
+                        f"{type(f).__name__}. Write e.g. lambda: loss.forward(model.forward(X), y).")
+    h = check_positive_number(h, "step h", " The usual value is 1e-6 in float64.")
+    check_finite(x, "numerical_grad: x")
+    if not x.flags.writeable or (x.size and not np.shares_memory(x.reshape(-1), x)):
+        raise ValueError("numerical_grad: x must be a writeable, contiguous array that f() reads, so that its "
+                         f"entries can be perturbed in place; got a {'read-only' if not x.flags.writeable else 'non-contiguous'} "
+                         "array (a view such as W.T is copied by reshape). Pass the array itself, e.g. W.")
     grad = np.zeros_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)  # views: writes reach x
     for i in range(flat_x.size):
         original = flat_x[i]
-        flat_x[i] = original + h
-        f_plus = f()
-        flat_x[i] = original - h
-        f_minus = f()
-        flat_x[i] = original
+        try:
+            flat_x[i] = original + h
+            f_plus = _scalar(f())
+            flat_x[i] = original - h
+            f_minus = _scalar(f())
+        finally:
+            flat_x[i] = original  # restored exactly, even if f fails
         flat_g[i] = (f_plus - f_minus) / (2 * h)
     return grad
+
+
+def _scalar(value) -> float:
+    """The number a loss function returned; refuse arrays and non-numbers with an explanation."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        number = float(value.reshape(()))
+    else:
+        shape = f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""
+        raise TypeError(f"numerical_grad: f() must return one number (the loss), got {type(value).__name__}{shape}. "
+                        "Sum or average the result, e.g. lambda: float(np.sum(...)).")
+    if not np.isfinite(number):
+        raise ValueError(f"numerical_grad: f() returned {number}, not a finite number, at a perturbed point. "
+                         "Check the inputs, or use a smaller step h.")
+    return number
 
 
 def rel_error(a, b, floor: float = 1e-12) -> float:
@@ -58,9 +87,13 @@ def rel_error(a, b, floor: float = 1e-12) -> float:
     arithmetic, where the finite difference returns rounding noise of about
     $10^{-10}$, cannot make a correct gradient look wrong.
     """
-    a, b = as_float_array(a, "a"), as_float_array(b, "b")
+    a, b = as_float_array(a, "rel_error: a"), as_float_array(b, "rel_error: b")
     if a.shape != b.shape:
-        raise ValueError(f"rel_error: shapes differ, {a.shape} vs {b.shape}.")
+        raise ValueError(f"rel_error: shapes differ, {a.shape} vs {b.shape}; compare a gradient with the "
+                         "numerical gradient of the same array.")
+    check_finite(a, "rel_error: a")
+    check_finite(b, "rel_error: b")
+    floor = check_positive_number(floor, "rel_error floor")
     scale = max(float(np.linalg.norm(a) + np.linalg.norm(b)), floor)
     return float(np.linalg.norm(a - b)) / scale
 
@@ -107,14 +140,17 @@ def check_activation(act, z=None, rng=None) -> GradCheckResult:
     if z is None:
         rng = check_rng(rng)
         z = rng.uniform(0.1, 3.0, 50) * rng.choice([-1.0, 1.0], 50)
-    z = np.array(z, dtype=np.float64)
+    z = np.array(as_float_array(z, "check_activation: z"), dtype=np.float64)
     numeric = numerical_grad(lambda: float(np.sum(act.forward(z))), z)
     return GradCheckResult({"dz": rel_error(act.grad(z), numeric)})
 
 
 def check_loss(loss, y_hat, y) -> GradCheckResult:
     """Compare ``loss.backward()`` with the numerical gradient of ``loss.forward`` in ``y_hat``."""
-    y_hat = np.array(y_hat, dtype=np.float64)
+    from .losses import get_loss
+
+    loss = get_loss(loss)
+    y_hat = np.array(as_float_array(y_hat, "check_loss: y_hat"), dtype=np.float64)
     loss.forward(y_hat, y)
     analytic = loss.backward()
     numeric = numerical_grad(lambda: loss.forward(y_hat, y), y_hat)
@@ -127,7 +163,11 @@ def check_layer(layer, x, rng=None) -> GradCheckResult:
     Uses the scalar $f = \sum (\text{layer}(x) \odot R)$ with a fixed random
     $R$, whose gradient with respect to the output is exactly $R$.
     """
-    x = np.array(x, dtype=np.float64)
+    from .layers import Layer
+
+    if not isinstance(layer, Layer):
+        raise TypeError(f"check_layer needs an nnlib layer such as Dense(3, 2), got {type(layer).__name__}.")
+    x = np.array(as_float_array(x, "check_layer: x"), dtype=np.float64)
     _require_float64(layer.params, "parameter")
     out = layer.forward(x)
     weights = check_rng(rng).standard_normal(out.shape)
@@ -145,7 +185,10 @@ def check_layer(layer, x, rng=None) -> GradCheckResult:
 
 def check_model(model, loss, X, y, penalty=None) -> GradCheckResult:
     """Check back-propagation through a whole :class:`~nnlib.model.Sequential` for every parameter."""
-    X = np.array(X, dtype=np.float64)
+    from .losses import get_loss
+
+    loss = get_loss(loss)
+    X = np.array(as_float_array(X, "check_model: X"), dtype=np.float64)
     params = model.parameters()
     _require_float64({p.name: p.value for p in params}, "parameter")
 

@@ -35,9 +35,11 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, label: str = "training", min_interval: float = 0.2):
-        self.total = total
-        self.label = label
-        self.min_interval = min_interval
+        from ._validation import check_non_negative, check_positive_int
+
+        self.total = check_positive_int(total, "ProgressBar total")
+        self.label = str(label)
+        self.min_interval = check_non_negative(min_interval, "ProgressBar min_interval")
         self._last_draw = 0.0
         self._handle = None
         self._notebook = in_notebook()

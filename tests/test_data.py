@@ -67,5 +67,5 @@ def test_train_test_split(rng):
 
 def test_one_hot():
     assert data.one_hot(np.array([0, 2, 1])).tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
-    with pytest.raises(ValueError, match=r"labels must lie in 0..1, got 0..2"):
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1 for 2 classes, got values from 0 to 2"):
         data.one_hot(np.array([0, 2]), n_classes=2)
