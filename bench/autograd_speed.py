@@ -10,6 +10,15 @@ BLAS runs on one thread unless OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) is
 set: both contenders make the same matrix products, and on a shared machine
 threads that wait for a busy core add noise that belongs to neither.
 
+Where the time goes: one step records 16 nodes, and walking them costs about
+as much as the input checks of the hand-written layers, so at small batches
+the two are level. At large batches every intermediate result and gradient
+the engine makes is a fresh array of several hundred kilobytes, which glibc
+hands back to the operating system and faults in again on every step, while
+nnlib writes its gradients into arrays it keeps. Run with
+MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 to keep
+freed memory in the process, and that gap closes.
+
 Usage: python bench/autograd_speed.py [--rounds 40] [--steps 10] [--quick]
 """
 from __future__ import annotations
