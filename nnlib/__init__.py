@@ -17,10 +17,14 @@ diagnostics     per-layer statistics of activations and gradients
 plotting        plot helpers that return figures
 explore         sliders over figures, live in notebooks and static in the book
 exercises       checks for the exercises
+source          show_source(obj): nnlib's own code, displayed in a chapter
+explorers       the book's explorers, each a compute function beside its browser view
 """
 from . import (activations, conv, data, diagnostics, exercises, explore, gradcheck, init, layers, losses, model, optim,
                plotting, regularization)
 from . import autograd
+from . import explorers, source
+from .source import show_source
 from .activations import ACTIVATIONS
 from .conv import Conv2D, MaxPool2D, Reshape
 from .layers import Activation, Dense, Flatten
@@ -33,5 +37,5 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS", "Activation", "Adam", "BinaryCrossEntropy", "Conv2D", "Dense", "MaxPool2D", "Reshape", "Flatten", "MSE", "SGD", "SSE",
     "Sequential", "SoftmaxCrossEntropy", "activations", "conv", "data", "diagnostics", "exercises", "explore", "gradcheck",
-    "init", "layers", "losses", "model", "optim", "plotting", "regularization",
+    "init", "layers", "losses", "model", "optim", "plotting", "regularization", "explorers", "show_source", "source",
 ]

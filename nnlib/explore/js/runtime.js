@@ -36,6 +36,7 @@
   }
 
   function decode(value) {
+    if (ArrayBuffer.isView(value)) return value;
     if (Array.isArray(value)) return value.map(decode);
     if (value && typeof value === "object") {
       if (value.__nd__ !== undefined) return decodeArray(value);
@@ -183,9 +184,11 @@
       return out;
     }
 
+    // Draw at the width the page gives the figure (never wider than maxWidth, never so
+    // narrow that the plot margins leave no room); a hidden figure is redrawn when shown.
     function width() {
-      var available = figure.clientWidth || root.clientWidth || 640;
-      return Math.min(available, spec.maxWidth || 760);
+      var available = figure.clientWidth || root.clientWidth || spec.maxWidth || 640;
+      return Math.max(240, Math.min(available, spec.maxWidth || 760));
     }
 
     function draw() {
@@ -316,14 +319,15 @@
     return controller;
   };
 
+  /** Mount every explorer of the web page (once the page and all views have loaded). */
   NX.mountAll = function () {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", NX.mountAll);
+      return;
+    }
     document.querySelectorAll("figure.nnlib-explorer[data-static]").forEach(function (root) {
       try { NX.mountStatic(root); } catch (error) { console.error(error); }
     });
   };
 
-  if (typeof document !== "undefined") {
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", NX.mountAll);
-    else NX.mountAll();
-  }
 })(typeof globalThis !== "undefined" ? globalThis : window);

@@ -1,0 +1,26 @@
+"""show_source: nnlib's own code, displayed in a chapter."""
+import inspect
+
+import pytest
+
+import nnlib
+from nnlib.source import show_source
+
+
+def test_markdown_holds_the_exact_source_and_where_it_lives():
+    shown = show_source(nnlib.losses.SSE)
+    markdown = shown._repr_markdown_()
+    assert "```python\n" in markdown and markdown.rstrip().endswith("```")
+    assert inspect.getsource(nnlib.losses.SSE).strip() in markdown
+    assert "`nnlib/losses.py`" in markdown and f"lines {shown.first}" in markdown
+
+
+def test_methods_are_dedented():
+    shown = show_source(nnlib.layers.Dense.backward)
+    assert shown.code.startswith("def ")
+    assert ".backward from nnlib/layers.py" in repr(shown)
+
+
+def test_objects_without_source_are_refused():
+    with pytest.raises(TypeError, match="function, class or method"):
+        show_source(3)
