@@ -35,7 +35,7 @@ from .optim import SGD, Adam
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "Activation", "Adam", "BinaryCrossEntropy", "Conv2D", "Dense", "MaxPool2D", "Reshape", "Flatten", "MSE", "SGD", "SSE",
+    "ACTIVATIONS", "Activation", "autograd", "Adam", "BinaryCrossEntropy", "Conv2D", "Dense", "MaxPool2D", "Reshape", "Flatten", "MSE", "SGD", "SSE",
     "Sequential", "SoftmaxCrossEntropy", "activations", "conv", "data", "diagnostics", "exercises", "explore", "gradcheck",
     "init", "layers", "losses", "model", "optim", "plotting", "regularization", "explorers", "show_source", "source",
 ]

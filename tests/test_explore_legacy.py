@@ -97,7 +97,7 @@ def test_frames_use_the_explorer_dpi():
 
 
 def test_selection_slider_over_log_spaced_values():
-    from nnlib.explore import SelectionSlider
+    from nnlib.explore.legacy import SelectionSlider
 
     rates = tuple(10.0 ** k for k in np.arange(-3, 1.5, 0.5))  # 0.001 ... 10
     slider = SelectionSlider("lr", rates, value=rates[4], label="learning rate")
@@ -125,7 +125,7 @@ def test_slider_labels_show_every_step_exactly():
 
 
 def test_selection_slider_labels():
-    from nnlib.explore import SelectionSlider
+    from nnlib.explore.legacy import SelectionSlider
 
     slider = SelectionSlider("k", (0.0, 1.0, 2.0), labels=("1", "10", "100"), label="scale")
     assert [slider.describe(v) for v in slider.static_values()] == ["1", "10", "100"]
