@@ -63,6 +63,8 @@ def as_parameters(parameters) -> list:
     for i, item in enumerate(items):
         if not isinstance(item, Parameter):
             try:
+                if isinstance(item, (str, bytes)):
+                    raise TypeError
                 name, value, grad = item
             except (TypeError, ValueError):
                 raise TypeError(
