@@ -24,3 +24,12 @@ def test_methods_are_dedented():
 def test_objects_without_source_are_refused():
     with pytest.raises(TypeError, match="function, class or method"):
         show_source(3)
+
+
+def test_an_excerpt_runs_from_start_at_to_end_at():
+    shown = show_source(nnlib.model.Sequential.fit, start_at="for epoch in", end_at="history.loss.append")
+    assert shown.code.startswith("for epoch in") and "history.loss.append" in shown.code.splitlines()[-1]
+    full = show_source(nnlib.model.Sequential.fit)
+    assert full.first < shown.first <= shown.last <= full.last
+    with pytest.raises(ValueError, match="no line of Sequential.fit contains 'no such text'"):
+        show_source(nnlib.model.Sequential.fit, start_at="no such text")
