@@ -16,8 +16,22 @@ DIVERGING_CMAP = "RdBu_r"
 SEQUENTIAL_CMAP = "viridis"
 
 
+#: Narrowest column a figure is shown in: the web book on a 390-pixel-wide phone (CSS pixels).
+PHONE_COLUMN_PX = 342
+#: No text in a figure may be drawn smaller than this many CSS pixels, on a phone or a desktop.
+MIN_TEXT_PX = 10
+#: Points per inch, and CSS pixels per inch: an SVG figure w inches wide is 96 w pixels wide.
+_PT_PER_IN, _PX_PER_IN = 72.0, 96.0
+
+
 def use_book_style() -> None:
-    """Set matplotlib defaults for the book: palette, grid, readable font sizes."""
+    """Set matplotlib defaults for the book: palette, grid, sizes legible on a phone, SVG output.
+
+    Figures are SVG with real text, so they stay sharp at any pixel density and their text
+    can be measured. Text is 11 pt and figures at most 5.2 inches wide, so that text stays
+    at least :data:`MIN_TEXT_PX` CSS pixels tall even when a phone shrinks the figure to
+    :data:`PHONE_COLUMN_PX` pixels (see :func:`smallest_text_px`).
+    """
     import matplotlib as mpl
     from cycler import cycler
 
@@ -25,13 +39,56 @@ def use_book_style() -> None:
         "axes.prop_cycle": cycler(color=PALETTE),
         "axes.grid": True,
         "grid.alpha": 0.3,
-        "figure.figsize": (6.4, 3.8),
-        "figure.dpi": 90,
-        "font.size": 10,
+        "figure.figsize": (5.2, 3.4),
+        "figure.dpi": 96,
+        "font.size": 11,
+        "axes.titlesize": 11,
+        "axes.labelsize": 11,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
+        "legend.title_fontsize": 11,
+        "figure.titlesize": 12,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "image.cmap": SEQUENTIAL_CMAP,
+        "svg.fonttype": "none",
     })
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg")
+
+
+def svg_text_sizes(svg: str) -> tuple[float, list[float]]:
+    """The width (in points) of a matplotlib SVG and the size of each of its texts (in points).
+
+    Works on SVGs written with ``svg.fonttype = "none"`` (text kept as text).
+    """
+    import re
+
+    width = re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg)
+    if width is None:
+        raise ValueError("not a matplotlib SVG: no width in points on its <svg> element")
+    sizes = [float(size) for size in re.findall(r"font(?:-size)?:\s*(?:[a-z-]+\s+)*?([\d.]+)px", svg)]
+    return float(width.group(1)), sizes
+
+
+def smallest_text_px(svg: str, column_px: float = PHONE_COLUMN_PX) -> float | None:
+    """CSS pixel height of the smallest text of an SVG figure shown in a column ``column_px`` wide.
+
+    The figure is drawn at its natural size (1 pt = 4/3 CSS px) or shrunk to the column,
+    whichever is smaller. ``None`` if it has no text.
+    """
+    width_pt, sizes = svg_text_sizes(svg)
+    if not sizes:
+        return None
+    natural_px = width_pt * _PX_PER_IN / _PT_PER_IN
+    scale = min(1.0, column_px / natural_px)
+    return min(sizes) * _PX_PER_IN / _PT_PER_IN * scale
 
 
 def _axes(ax, **kwargs):
@@ -105,7 +162,7 @@ def plot_decision_boundary(predict, X, y, ax=None, resolution: int = 200, margin
     ax.set_xlabel("feature $x_1$")
     ax.set_ylabel("feature $x_2$")
     ax.set_title("Decision regions")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best")
     return fig
 
 
@@ -144,7 +201,7 @@ def plot_digits(images, labels=None, predictions=None, ncols: int = 10, fig=None
         if predictions is not None:
             title = f"{labels[k]}→{predictions[k]}" if labels is not None else f"{predictions[k]}"
             color = PALETTE[3] if labels is not None and predictions[k] != labels[k] else "black"
-        ax.set_title(title, fontsize=8, color=color)
+        ax.set_title(title, color=color)
     return fig
 
 
@@ -160,12 +217,12 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
 def plot_confusion_matrix(y_true, y_pred, ax=None, n_classes: int | None = None):
     """Heat map of :func:`confusion_matrix` with the counts written in each cell."""
     matrix = confusion_matrix(y_true, y_pred, n_classes)
-    fig, ax = _axes(ax, figsize=(5, 4.5))
+    fig, ax = _axes(ax, figsize=(5.2, 4.8))
     image = ax.imshow(matrix, cmap=SEQUENTIAL_CMAP)
     threshold = matrix.max() / 2
     for (i, j), count in np.ndenumerate(matrix):
         if count:
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+            ax.text(j, i, str(count), ha="center", va="center",
                     color="black" if count > threshold else "white")
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")

@@ -5,8 +5,10 @@
   from a third-party host when activated.
 * Adds the stylesheet for the static explorers.
 * After the build, scans every HTML page for scripts, stylesheets, fonts and
-  images fetched from another host, and for pages over the size budget. Each
-  finding is a Sphinx warning, so ``jupyter-book build -W`` fails on it.
+  images fetched from another host, and for pages over the size budget, and
+  checks that every figure of a chapter is an SVG whose smallest text stays
+  legible (at least ``MIN_TEXT_PX`` CSS pixels) on a phone. Each finding is a
+  Sphinx warning, so ``jupyter-book build -W`` fails on it.
 """
 from __future__ import annotations
 
@@ -38,6 +40,25 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
+CHAPTER_IMAGE = re.compile(r'<img[^>]*\bsrc="\.\./(_images/[^"]+)"', re.IGNORECASE)
+
+
+def _check_figures(outdir: Path, page: Path, text: str):
+    from nnlib.plotting import MIN_TEXT_PX, PHONE_COLUMN_PX, smallest_text_px
+
+    for source in CHAPTER_IMAGE.findall(text):
+        image = outdir / source
+        if image.suffix != ".svg":
+            logger.warning(f"{page.relative_to(outdir)}: figure {source} is a bitmap; figures are SVG "
+                           "(nnlib.plotting.use_book_style() selects it) so they stay sharp on any screen.")
+            continue
+        smallest = smallest_text_px(image.read_text(encoding="utf-8"), PHONE_COLUMN_PX)
+        if smallest is not None and smallest < MIN_TEXT_PX - 1e-6:
+            logger.warning(f"{page.relative_to(outdir)}: figure {source} has text {smallest:.1f} CSS px tall on a "
+                           f"phone (under {MIN_TEXT_PX}); make the figure narrower (at most 0.47 inch per point of "
+                           "its smallest font: 5.2 inches at 11 pt) or its text larger.")
+
+
 def _check_site(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -46,6 +67,8 @@ def _check_site(app, exception):
         text = page.read_text(encoding="utf-8", errors="replace")
         for match in EXTERNAL_ASSET.finditer(text):
             logger.warning(f"{page.relative_to(outdir)} loads an asset from another host: {match.group(0)[:160]}")
+        if page.parent.name == "notebooks":
+            _check_figures(outdir, page, text)
         size = page.stat().st_size
         if size > PAGE_BUDGET_BYTES:
             logger.warning(f"{page.relative_to(outdir)} is {size / 1e6:.2f} MB, over the "
