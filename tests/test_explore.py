@@ -48,7 +48,7 @@ def test_selection_slider_and_dropdown_specs():
     act = Dropdown("act", {"sigmoid": "sigmoid", "ReLU": "relu"}, value="relu", label="activation")
     spec = control_spec(act)
     assert spec == {"name": "act", "label": "activation", "kind": "select", "values": ["sigmoid", "relu"],
-                    "labels": ["sigmoid", "ReLU"], "start": 1}
+                    "labels": ["sigmoid", "ReLU"], "start": 1, "listed": True}
     with pytest.raises(ValueError, match="not one of"):
         Dropdown("act", ["a", "b"], value="c")
     with pytest.raises(TypeError, match="numbers or strings"):

@@ -187,4 +187,5 @@ def control_spec(control) -> dict:
     """What the browser needs to draw ``control``: kind, label, values, their labels, start position."""
     values = list(control.values)
     return {"name": control.name, "label": control.label or control.name, "kind": control.kind,
-            "values": values, "labels": list(control.labels), "start": values.index(control.start)}
+            "values": values, "labels": list(control.labels), "start": values.index(control.start),
+            "listed": not isinstance(control, Slider)}
