@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, SITE, PageWatch, chapter_pages
+from .conftest import CHROMIUM, CHROMIUM_ARGS, PageWatch, chapter_pages
 
 READER_ARGS = [arg for arg in CHROMIUM_ARGS if arg != "--allow-file-access-from-files"]
 # Words every chapter uses; each test first checks that the search index holds them.
