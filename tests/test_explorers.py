@@ -8,7 +8,7 @@ import pytest
 import nnlib.explorers as explorers
 from nnlib.explore import Explorer, decode, encode
 
-FACTORIES = [name for name in explorers.__all__ if name not in ("factory", "rebuild")]
+FACTORIES = explorers.FACTORIES
 
 
 @pytest.mark.parametrize("name", FACTORIES)
