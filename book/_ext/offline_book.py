@@ -1,8 +1,9 @@
 """Keep the built book self-contained, and say so loudly when it is not.
 
 * Drops sphinx-thebe's scripts: the book has no live-kernel cells in the page
-  (its explorers render as precomputed frames), and thebe would load its code
-  from a third-party host when activated.
+  (its explorers run in the page), and thebe would load its code from a
+  third-party host when activated. Drops Font Awesome's script too (the icons
+  come from the theme's stylesheet).
 * Adds the stylesheet for the static explorers.
 * After the build, scans every HTML page for scripts, stylesheets, fonts and
   images fetched from another host, and for pages over the size budget, and
@@ -32,6 +33,12 @@ def _is_thebe(asset) -> bool:
     filename = getattr(asset, "filename", asset) or ""
     body = getattr(asset, "attributes", {}).get("body", "") if hasattr(asset, "attributes") else ""
     return "thebe" in str(filename) or "THEBE_JS_URL" in str(body)
+
+
+# The theme's icons come from its stylesheet and web fonts; Font Awesome's 1.5 MB script (an
+# SVG replacement engine the theme writes into every page head) only repeats them, and was the
+# largest download of a first visit.
+FONTAWESOME_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
@@ -65,6 +72,9 @@ def _check_site(app, exception):
     outdir = Path(app.outdir)
     for page in sorted(outdir.rglob("*.html")):
         text = page.read_text(encoding="utf-8", errors="replace")
+        if FONTAWESOME_SCRIPT.search(text):
+            text = FONTAWESOME_SCRIPT.sub("", text)
+            page.write_text(text, encoding="utf-8")
         for match in EXTERNAL_ASSET.finditer(text):
             logger.warning(f"{page.relative_to(outdir)} loads an asset from another host: {match.group(0)[:160]}")
         if page.parent.name == "notebooks":

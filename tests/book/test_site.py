@@ -6,7 +6,7 @@ import pytest
 from .conftest import ROOT, SITE, chapter_pages, html_pages
 
 PAGE_BUDGET = 2_000_000
-SITE_BUDGET = 25_000_000
+SITE_BUDGET = 60_000_000
 EXTERNAL = re.compile(
     r"""<(?:script|img|source|iframe)\b[^>]*\bsrc=["'](?:https?:)?//"""
     r"""|<link\b(?=[^>]*\brel=["'](?:stylesheet|preload|modulepreload|icon)["'])[^>]*\bhref=["'](?:https?:)?//""",
