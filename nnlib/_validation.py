@@ -137,6 +137,14 @@ def check_not_empty(x: np.ndarray, name: str) -> None:
                          "with at least one value. Check the slicing or filtering that made it.")
 
 
+def check_batch(x: np.ndarray, name: str) -> None:
+    """Require an array of samples (at least one axis, at least one sample)."""
+    if x.ndim == 0:
+        raise ValueError(f"{name} must be an array of samples, one per row, got a single number ({x!r}). "
+                         "Wrap one sample as np.array([[...]]).")
+    check_not_empty(x, name)
+
+
 def check_same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     """Require two arrays with the same number of samples (rows)."""
     if b.ndim == 0 or a.ndim == 0 or a.shape[0] != b.shape[0]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_finite, check_not_empty, check_positive_int, check_positive_number, numeric_guard
+from ._validation import as_float_array, check_batch, check_finite, check_positive_int, check_positive_number, numeric_guard
 from .conv import Conv2D
 from .layers import Activation, Dense, Layer
 from .losses import Loss, get_loss
@@ -80,7 +80,7 @@ def layer_statistics(model, X, y, loss, lr: float | None = None) -> list[LayerSt
     if lr is not None:
         lr = check_positive_number(lr, "lr", " Pass the learning rate of the optimiser, or None.")
     X = as_float_array(X, "layer_statistics: X", dtype=model.dtype)
-    check_not_empty(X, "layer_statistics: X")
+    check_batch(X, "layer_statistics: X")
     check_finite(X, "layer_statistics: X")
     with numeric_guard("layer_statistics", "The weights are too large for the data type: the run has "
                                            "probably diverged."):

@@ -158,8 +158,16 @@ class Dense(Layer):
         return f"Dense({self.in_features} -> {self.out_features})"
 
 
+#: Layers larger than this many weights are refused: 2**28 float64 weights already take 2 GiB.
+MAX_WEIGHTS = 2**28
+
+
 def initial_weights(initializer, fan_in: int, fan_out: int, rng, dtype, init_name) -> np.ndarray:
     """Call an initialiser and check what it returns: shape ``(fan_in, fan_out)``, finite numbers."""
+    if fan_in * fan_out > MAX_WEIGHTS:
+        raise ValueError(f"a layer with fan_in {fan_in} and fan_out {fan_out} would need {fan_in * fan_out:,} "
+                         f"weights ({fan_in * fan_out * np.dtype(dtype).itemsize / 2**30:.3g} GiB), more than the "
+                         f"{MAX_WEIGHTS:,} nnlib allows. Check the layer sizes: they count units, not samples.")
     try:
         W = initializer(fan_in, fan_out, rng=rng, dtype=dtype)
     except TypeError as err:
