@@ -50,7 +50,7 @@ DIVERGENCE = {"far_above_start": 1e4, "rising_steps": 10, "rising_factor": 10.0,
 
 def _divergence_hint(optimizer) -> str:
     lr = getattr(optimizer, "lr", None)
-    rate = f"try a learning rate ten times smaller than {lr:g}" if isinstance(lr, float) else "try a smaller learning rate"
+    rate = f"try a learning rate ten times smaller than {lr:.3g}" if isinstance(lr, float) else "try a smaller learning rate"
     return f"The updates overshoot the minimum: {rate}, or scale the inputs (e.g. nnlib.data.standardize)."
 
 
@@ -636,7 +636,7 @@ class _DivergenceWatch:
         steps = len(self.history.step_loss)
         raise TrainingDivergedError(
             f"training diverged at epoch {epoch}, step {step}: {message} {_divergence_hint(self.optimizer)} "
-            f"The history attached to this error holds the {steps} step loss(es) recorded.",
+            f"The error's history holds the losses of the {steps} step(s) taken.",
             self.history, reason, epoch, step) from None
 
     def non_finite(self, value, epoch, step):
