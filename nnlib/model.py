@@ -15,6 +15,7 @@ has clearly diverged, long before the numbers overflow; see :data:`DIVERGENCE`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -32,8 +33,9 @@ from .regularization import Penalty
 _RAISE_ON_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="ignore")
 
 #: The rules :meth:`Sequential.fit` uses to call a run diverged, besides a loss that is NaN or
-#: infinite. The *starting loss* $L_0$ is the loss of the untrained network on the first
-#: ``start_samples`` rows of ``X`` (penalty included), measured before the first update.
+#: infinite. The *starting loss* $L_0$ is the loss of the untrained network on ``start_samples``
+#: rows spread evenly over ``X`` (so that data sorted by class are sampled fairly), penalty
+#: included, measured before the first update. It costs one forward pass of 64 rows per ``fit``.
 #:
 #: * ``far_above_start``: a step's loss exceeds $10^4 L_0$. A run that diverges grows
 #:   geometrically and passes it within a few steps (the book's diverging runs: 3 to 7 steps,
@@ -45,7 +47,7 @@ _RAISE_ON_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="
 #:   than 10 times $L_0$. This catches slow divergence early. Ten rises in a row happen by chance
 #:   in a noisy but healthy run with probability $1/10! \approx 3 \cdot 10^{-7}$ per window, and
 #:   the factor 10 rules out a run that merely creeps back up near its start.
-DIVERGENCE = {"far_above_start": 1e4, "rising_steps": 10, "rising_factor": 10.0, "start_samples": 256}
+DIVERGENCE = {"far_above_start": 1e4, "rising_steps": 10, "rising_factor": 10.0, "start_samples": 64}
 
 
 def _divergence_hint(optimizer) -> str:
@@ -108,7 +110,7 @@ class History:
     train_metric : list of float
         Per-epoch metric on the training batches, if a metric was given.
     start_loss : float or None
-        The loss before training, on the first rows of ``X`` (see :data:`DIVERGENCE`).
+        The loss before training, on 64 rows spread over ``X`` (see :data:`DIVERGENCE`).
     """
 
     loss: list = field(default_factory=list)
@@ -387,7 +389,8 @@ class Sequential:
         y_array = np.asarray(y) if not isinstance(y, np.ndarray) else y
         check_same_length(X, y_array, "X", "y")
         m = min(n, DIVERGENCE["start_samples"])
-        probe = self._probe_output(X[:m], "X")
+        spread = np.linspace(0, n - 1, m).round().astype(np.intp)  # m rows spread evenly over X
+        probe = self._probe_output(X[spread], "X")
         y = _prepare_targets(loss_fn, y_array, (n,) + probe.shape[1:], X.dtype, "y")
         validation = None
         if validation_data is not None:
@@ -406,7 +409,7 @@ class Sequential:
         run = _Run(calls=[_layer_calls(layer) for layer in self.layers], loss_fn=loss_fn,
                    loss_forward=loss_fn.forward if custom_loss else loss_fn._forward, optimizer=optimizer,
                    params=params, penalty=penalty, metric=metric_fn, truth=truth)
-        history.start_loss = self._start_loss(probe, y[:m], run)
+        history.start_loss = self._start_loss(probe, y[spread], run)
         run.watch = _DivergenceWatch(history.start_loss, optimizer, history)
         bar = ProgressBar(epochs, "epoch") if show else None
 
@@ -647,7 +650,7 @@ class _DivergenceWatch:
         self._raise(f"the loss became {value}, {where}.", "non-finite", epoch, step)
 
     def check(self, value, epoch, step):
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             self.non_finite(value, epoch, step)
         self.rising = self.rising + 1 if self.previous is not None and value > self.previous else 0
         self.previous = value
