@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_dtype, check_number, check_positive_int, check_positive_number, check_rng, lookup_name
+from ._validation import check_dtype, check_number, check_positive_int, check_positive_number, check_rng
 
 
 def _fans(fan_in, fan_out):

@@ -10,12 +10,12 @@ the loss). Inside ``fit`` every mini-batch is a slice of arrays checked before
 the first step, so the loop calls the layers' unchecked ``_forward`` and
 ``_backward`` and the loss's ``_forward``: the checks cost nothing per step.
 
-Divergence: ``fit`` stops with a :class:`TrainingDivergedError` as soon as a run
-has clearly diverged, long before the numbers overflow; see :data:`DIVERGENCE`.
+Divergence: ``fit`` stops with a :class:`~nnlib.divergence.TrainingDivergedError` as
+soon as a run has clearly diverged, long before the numbers overflow; the rules are in
+:mod:`nnlib.divergence`.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,38 +23,15 @@ import numpy as np
 
 from ._validation import (as_float_array, check_batch, check_bool, check_dtype, check_finite, check_labels, check_not_empty,
                           check_positive_int, check_rng, check_same_length, lookup_name, numeric_guard)
+from .divergence import DIVERGENCE, DivergenceWatch, TrainingDivergedError, divergence_hint
 from .layers import Layer
-from .losses import Loss, SoftmaxCrossEntropy, get_loss
+from .losses import Loss, get_loss
 from .optim import SGD, Optimizer
 from .progress import ProgressBar, in_notebook
 from .regularization import Penalty
 
 # Overflow or 0/0 during training means divergence: raise at once instead of warning.
 _RAISE_ON_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="ignore")
-
-#: The rules :meth:`Sequential.fit` uses to call a run diverged, besides a loss that is NaN or
-#: infinite. The *starting loss* $L_0$ is the loss of the untrained network on ``start_samples``
-#: rows spread evenly over ``X`` (so that data sorted by class are sampled fairly), penalty
-#: included, measured before the first update. It costs one forward pass of 64 rows per ``fit``.
-#:
-#: * ``far_above_start``: a step's loss exceeds $10^4 L_0$. A run that diverges grows
-#:   geometrically and passes it within a few steps (the book's diverging runs: 3 to 7 steps,
-#:   where overflow came only after 87 to 135). A run that trains never comes near it: across
-#:   every ``fit`` in the book the largest ratio of a run allowed to finish is about 220
-#:   (chapter 5, learning rate 1: the loss spikes, the ReLUs die and the run ends near chance),
-#:   then about 50 (chapter 9's deliberately too-large rate); healthy runs stay below 5.
-#: * ``rising_steps`` / ``rising_factor``: the loss rose at each of the last 10 steps and is more
-#:   than 10 times $L_0$. This catches slow divergence early. Ten rises in a row happen by chance
-#:   in a noisy but healthy run with probability $1/10! \approx 3 \cdot 10^{-7}$ per window, and
-#:   the factor 10 rules out a run that merely creeps back up near its start.
-DIVERGENCE = {"far_above_start": 1e4, "rising_steps": 10, "rising_factor": 10.0, "start_samples": 64}
-
-
-def _divergence_hint(optimizer) -> str:
-    lr = getattr(optimizer, "lr", None)
-    rate = f"try a learning rate ten times smaller than {lr:.3g}" if isinstance(lr, float) else "try a smaller learning rate"
-    return f"The updates overshoot the minimum: {rate}, or scale the inputs (e.g. nnlib.data.standardize)."
-
 
 @dataclass
 class Parameter:
@@ -71,28 +48,6 @@ class Parameter:
 
     def __iter__(self):
         return iter((self.name, self.value, self.grad))
-
-
-class TrainingDivergedError(FloatingPointError):
-    """Raised by :meth:`Sequential.fit` when a run diverges.
-
-    Attributes
-    ----------
-    history : History
-        Everything recorded up to that point; ``history.step_loss`` ends with the
-        step that triggered the stop when its loss was still a finite number.
-    reason : str
-        ``"non-finite"``, ``"far above start"`` or ``"rising"`` (see :data:`DIVERGENCE`).
-    epoch, step : int
-        Where it happened (both counted from 1; ``step`` within the epoch).
-    """
-
-    def __init__(self, message: str, history: "History", reason: str = "non-finite", epoch: int = 0, step: int = 0):
-        super().__init__(message)
-        self.history = history
-        self.reason = reason
-        self.epoch = epoch
-        self.step = step
 
 
 @dataclass
@@ -410,7 +365,7 @@ class Sequential:
                    loss_forward=loss_fn.forward if custom_loss else loss_fn._forward, optimizer=optimizer,
                    params=params, penalty=penalty, metric=metric_fn, truth=truth)
         history.start_loss = self._start_loss(probe, y[spread], run)
-        run.watch = _DivergenceWatch(history.start_loss, optimizer, history)
+        run.watch = DivergenceWatch(history.start_loss, optimizer, history)
         bar = ProgressBar(epochs, "epoch") if show else None
 
         for epoch in range(1, epochs + 1):
@@ -512,7 +467,7 @@ class Sequential:
             history.val_loss.append(float("nan"))
             raise TrainingDivergedError(
                 f"the validation loss became non-finite ({err}) after epoch {epoch}, although the data "
-                f"were checked and are finite: the weights have grown too large. {_divergence_hint(run.optimizer)}",
+                f"were checked and are finite: the weights have grown too large. {divergence_hint(run.optimizer)}",
                 history, "non-finite", epoch, 0) from None
         history.val_loss.append(value)
         if run.metric is accuracy:
@@ -617,51 +572,9 @@ class _Run:
     penalty: object
     metric: Callable | None
     truth: np.ndarray | None
-    watch: "_DivergenceWatch | None" = None
+    watch: "DivergenceWatch | None" = None
 
     def batch_metric(self, y_hat, yb, idx):
         if self.metric is accuracy:  # the classes were checked once; compare them directly
             return float(np.mean(_predicted_classes(y_hat) == self.truth[idx]))
         return self.metric(y_hat, yb)
-
-
-class _DivergenceWatch:
-    """Applies the rules of :data:`DIVERGENCE` to each step's loss."""
-
-    def __init__(self, start_loss, optimizer, history):
-        self.start = start_loss
-        self.optimizer = optimizer
-        self.history = history
-        self.previous = None
-        self.rising = 0
-
-    def _raise(self, message, reason, epoch, step):
-        steps = len(self.history.step_loss)
-        raise TrainingDivergedError(
-            f"training diverged at epoch {epoch}, step {step}: {message} {_divergence_hint(self.optimizer)} "
-            f"The error's history holds the losses of the {steps} step(s) taken.",
-            self.history, reason, epoch, step) from None
-
-    def non_finite(self, value, epoch, step):
-        if self.previous is None:
-            where = f"at the first step, before any update (the loss on the first rows was {self.start:.4g})"
-        else:
-            where = f"one step after a loss of {self.previous:.4g} (it started at {self.start:.4g})"
-        self._raise(f"the loss became {value}, {where}.", "non-finite", epoch, step)
-
-    def check(self, value, epoch, step):
-        if not math.isfinite(value):
-            self.non_finite(value, epoch, step)
-        self.rising = self.rising + 1 if self.previous is not None and value > self.previous else 0
-        self.previous = value
-        if self.start > 0:
-            ratio = value / self.start
-            if ratio > DIVERGENCE["far_above_start"]:
-                self.history.step_loss.append(value)
-                self._raise(f"the loss reached {value:.4g}, more than {DIVERGENCE['far_above_start']:g} times its "
-                            f"starting value of {self.start:.4g}.", "far above start", epoch, step)
-            if self.rising >= DIVERGENCE["rising_steps"] and ratio > DIVERGENCE["rising_factor"]:
-                self.history.step_loss.append(value)
-                self._raise(f"the loss rose at each of the last {self.rising} steps, to {value:.4g}, more than "
-                            f"{DIVERGENCE['rising_factor']:g} times its starting value of {self.start:.4g}.",
-                            "rising", epoch, step)
