@@ -57,3 +57,20 @@ def test_recorder_during_fit(rng):
     model.fit(X, y, loss=MSE(), optimizer=SGD(lr=0.05), epochs=6, progress=False, callbacks=[recorder])
     assert recorder.epochs == [2, 4, 6]
     assert recorder.series("grad_norm").shape == (3, 3)
+
+
+def test_statistics_cover_conv_layers_and_dead_filters(rng):
+    from nnlib.conv import Conv2D, MaxPool2D, Reshape
+    from nnlib.layers import Flatten
+    from nnlib.losses import SoftmaxCrossEntropy
+
+    conv = Conv2D(1, 4, 3, padding=1, rng=rng)
+    conv.params["b"][:2] = -100.0  # filters 0 and 1 output 0 everywhere after the ReLU
+    model = Sequential([Reshape((1, 4, 4)), conv, Activation("relu"), MaxPool2D(2), Flatten(),
+                        Dense(16, 3, rng=rng)])
+    X, y = rng.standard_normal((8, 16)), rng.integers(0, 3, 8)
+    stats = layer_statistics(model, X, y, SoftmaxCrossEntropy(), lr=0.1)
+    assert [s.kind for s in stats] == ["Conv2D", "Dense"]
+    assert stats[0].activation == "relu" and stats[0].dead == 0.5
+    assert stats[0].grad_norm == np.linalg.norm(conv.grads["W"]) > 0
+    assert 0 < stats[0].update_ratio < 1

@@ -4,8 +4,8 @@ import pytest
 
 from nnlib import data
 from nnlib.gradcheck import check_model
-from nnlib.layers import Activation, Dense
-from nnlib.losses import MSE, SSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+from nnlib.layers import Activation, Dense, Layer
+from nnlib.losses import MSE, SSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from nnlib.model import Sequential, TrainingDivergedError, accuracy
 from nnlib.optim import SGD, Adam
 from nnlib.regularization import L1, L2
@@ -192,3 +192,36 @@ def test_divergence_in_validation_is_reported(rng):
     with pytest.raises(TrainingDivergedError, match=r"validation loss became non-finite .* after epoch 1"):
         model.fit(X, y, loss=MSE(), optimizer=SGD(lr=0.01), epochs=3, validation_data=(X_val, np.zeros((4, 1))),
                   progress=False)
+
+
+class Square(Layer):
+    """A layer written from scratch, the way a reader would: only forward and backward."""
+
+    def forward(self, x):
+        self.x = np.asarray(x, dtype=float)
+        return self.x ** 2
+
+    def backward(self, dout):
+        return 2 * self.x * dout
+
+
+class AbsoluteError(Loss):
+    """A hand-written loss: forward and backward only."""
+
+    def forward(self, y_hat, y):
+        self._cache = (y_hat, y)
+        return float(np.mean(np.abs(y_hat - y)))
+
+    def backward(self):
+        y_hat, y = self._cache
+        return np.sign(y_hat - y) / y.size
+
+
+def test_hand_written_layers_and_losses_still_train(rng):
+    X, y = rng.standard_normal((16, 2)), rng.standard_normal((16, 1))
+    model = Sequential([Dense(2, 3, rng=0), Square(), Dense(3, 1, rng=1)])
+    assert check_model(model, MSE(), X, y).passed  # backward through the hand-written layer is right
+    history = model.fit(X, y, loss=AbsoluteError(), optimizer=SGD(lr=0.01), epochs=20, batch_size=4, rng=0,
+                        progress=False)
+    assert len(history.step_loss) == 80 and history.loss[-1] < history.loss[0]
+    assert model.predict(X).shape == (16, 1)

@@ -79,3 +79,42 @@ def test_penalty_values_by_hand():
     assert L2(0.5)(W) == pytest.approx(0.25 * 14)
     with pytest.raises(ValueError, match="strength must be a finite number >= 0, got -1"):
         L2(-1)
+
+
+def test_penalties_cover_conv_kernels_but_no_biases(rng):
+    from nnlib.conv import Conv2D, MaxPool2D, Reshape
+    from nnlib.gradcheck import check_model
+    from nnlib.layers import Activation, Dense, Flatten
+    from nnlib.losses import SoftmaxCrossEntropy
+    from nnlib.model import Sequential
+
+    conv, dense = Conv2D(1, 2, 3, padding=1, rng=rng, bias=0.5), Dense(8, 3, rng=rng, bias=0.5)
+    model = Sequential([Reshape((1, 4, 4)), conv, Activation("tanh"), MaxPool2D(2), Flatten(), dense])
+    W_conv, W_dense = conv.params["W"], dense.params["W"]
+    assert L2(0.3).total(model) == pytest.approx(0.15 * (np.sum(W_conv**2) + np.sum(W_dense**2)))
+    assert L1(0.3).total(model) == pytest.approx(0.3 * (np.abs(W_conv).sum() + np.abs(W_dense).sum()))
+    for layer in (conv, dense):
+        layer.grads["W"][...] = 0.0
+        layer.grads["b"][...] = 0.0
+    L2(0.3).add_grads(model)
+    np.testing.assert_allclose(conv.grads["W"], 0.3 * W_conv)
+    assert not conv.grads["b"].any() and not dense.grads["b"].any()
+    X, y = rng.standard_normal((3, 16)), rng.integers(0, 3, 3)
+    for penalty in (L1(0.05), L2(0.3)):
+        assert check_model(model, SoftmaxCrossEntropy(), X, y, penalty=penalty).passed
+
+
+def test_rebinding_the_name_is_the_real_trap(rng):
+    """p.value -= lr * p.grad updates the layer; value = value - lr * grad leaves it unchanged."""
+    from nnlib.layers import Dense
+    from nnlib.model import Sequential
+
+    model = Sequential([Dense(2, 2, rng=rng)])
+    before = model.layers[0].params["W"].copy()
+    for name, value, grad in model.parameters():
+        grad[...] = 1.0
+        value = value - 0.5 * grad  # a new array: the layer keeps its own
+    assert np.array_equal(model.layers[0].params["W"], before)
+    for p in model.parameters():
+        p.value -= 0.5 * p.grad  # in place: no AttributeError, the layer changes
+    np.testing.assert_allclose(model.layers[0].params["W"], before - 0.5)
