@@ -233,11 +233,47 @@ def test_frames_load_lazily_and_from_the_file_system(browser):
 
 
 # ---- static figures --------------------------------------------------------------------------
+def smallest_shown_text_px(svg: str, shown_width: float) -> float | None:
+    """CSS pixel size of the smallest text of a matplotlib SVG drawn ``shown_width`` pixels wide.
+
+    Its text sizes are in the SVG's user units, which are points: the figure is ``width_pt``
+    user units wide, so a size ``s`` is ``s * shown_width / width_pt`` pixels on the page.
+    """
+    from nnlib.plotting import svg_text_sizes
+
+    width_pt, sizes = svg_text_sizes(svg)
+    if not sizes or not shown_width:
+        return None
+    return min(sizes) * shown_width / width_pt
+
+
+def test_text_size_of_a_static_figure_is_what_the_browser_draws(browser, tmp_path):
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    from nnlib.plotting import use_book_style
+
+    use_book_style()
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    ax.set_title("title at 11 pt")
+    path = tmp_path / "figure.svg"
+    fig.savefig(path)
+    plt.close(fig)
+    svg = path.read_text(encoding="utf-8")
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    width, drawn = page.evaluate("""() => [document.documentElement.getBoundingClientRect().width,
+        Math.min(...Array.from(document.querySelectorAll('text'))
+                     .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))]""")
+    page.close()
+    assert abs(smallest_shown_text_px(svg, width) - drawn) < 0.05, (smallest_shown_text_px(svg, width), drawn)
+
+
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("relative", CHAPTERS)
 def test_static_figures_are_vector_and_legible(browser, server, relative, viewport):
-    from nnlib.plotting import svg_text_sizes
-
     width, height, ratio = VIEWPORTS[viewport]
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=ratio)
     page = context.new_page()
@@ -250,11 +286,9 @@ def test_static_figures_are_vector_and_legible(browser, server, relative, viewpo
             problems.append(f"{src} is a bitmap")
             continue
         svg = (SITE / relative).parent.joinpath(src).resolve().read_text(encoding="utf-8")
-        width_pt, sizes = svg_text_sizes(svg)
-        if sizes and shown_width:
-            smallest = min(sizes) * shown_width / (width_pt * 96 / 72)
-            if smallest < MIN_TEXT_PX - 1e-6:
-                problems.append(f"{src}: smallest text {smallest:.1f} px")
+        smallest = smallest_shown_text_px(svg, shown_width)
+        if smallest is not None and smallest < MIN_TEXT_PX - 1e-6:
+            problems.append(f"{src}: smallest text {smallest:.1f} px")
     context.close()
     assert not problems, f"{relative} at {viewport}: {problems[:5]}"
 
