@@ -271,13 +271,26 @@
     },
   });
 
-  // ---------------------------------------------------------------- learning rates (precomputed frames)
+  // ---------------------------------------------------------------- learning rates (stored runs)
+  /** Row k of a (rows, columns) array: packed (a typed array with a shape) or nested lists. */
+  function row(array, k) {
+    if (!ArrayBuffer.isView(array)) return array[k];
+    var n = array.shape[1];
+    return array.subarray(k * n, (k + 1) * n);
+  }
+
   NX.register("learning-rates", {
+    // Browser twin of learning_rates' compute(): pick the stored run of this learning rate.
+    compute: function (values, data) {
+      var k = data.rates.indexOf(values.lr);
+      return { loss: row(data.curves, k), y_hat: Array.from(row(data.y_hat, k)), final: data.final[k], rises: data.rises[k] };
+    },
+
     render: function (ctx) {
       var Plot = ctx.Plot, f = ctx.frame, d = ctx.data, lr = ctx.values.lr;
       var pw = NX.panelWidth(ctx.width, 2, 260);
       var curve = Array.from(f.loss, function (v, k) { return { t: k, v: v }; });
-      var reference = Array.from(d.reference, function (v, k) { return { t: k, v: v }; });
+      var reference = Array.from(row(d.curves, d.reference), function (v, k) { return { t: k, v: v }; });
       var left = NX.plot({
         width: pw, height: 260, marginLeft: 52, marginBottom: 40,
         x: { domain: [0, curve.length], label: "step t" },

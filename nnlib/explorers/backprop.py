@@ -6,7 +6,7 @@ r"""Explorers of backpropagation and training (chapter 4).
   step: the hidden units' and the output's surfaces, the loss and the gradient norms. The
   run's weights at every step travel with the page; the browser redoes the small forward
   pass for the chosen step.
-* :func:`learning_rates`: the same run for fifteen learning rates (precomputed frames).
+* :func:`learning_rates`: the same run for fifteen learning rates; the curves travel with the page.
 
 The two training explorers train with :meth:`nnlib.model.Sequential.fit` from keyword
 arguments (seed, steps, learning rate), so the book's tests can rebuild them exactly.
@@ -199,34 +199,36 @@ def training_run(seed: int = 1, steps: int = 1500, lr: float = 1.0, points: int 
 def learning_rates(seed: int = 1, steps: int = 1500, low: float = -2.0, high: float = 1.5, per_decade: int = 4):
     r"""The worked example trained with log-spaced learning rates $\eta = 10^{k/\text{per\_decade}}$.
 
-    Every run starts from the same weights (``seed``). The frame for one rate holds its loss
-    curve ``loss`` (steps,), the loss before each step; the final predictions ``y_hat`` (4,);
-    the loss after the last step ``final``; and ``rises``, the number of steps at which the
-    loss went up. ``data["reference"]`` is the curve for $\eta = 1$.
+    Every run starts from the same weights (``seed``). ``data`` holds every run's loss
+    curve (``curves``, one row of ``steps`` losses per rate, each the loss before that step),
+    and the frame for one rate picks its row: the curve ``loss``, the final predictions
+    ``y_hat`` (4,), the loss after the last step ``final``, and ``rises``, the number of
+    steps at which the loss went up. The browser twin picks the same row.
     """
     exponents = np.arange(round(low * per_decade), round(high * per_decade) + 1) / per_decade
-    rates = tuple(float(10.0 ** e) for e in exponents)
+    rates = [float(10.0 ** e) for e in exponents]
     X, y = toy_dataset()
-    runs = {}
+    curves, predictions, finals = [], [], []
     for lr in rates:
         model = _toy_network(seed)
-        curve = np.array(model.fit(X, y, loss=SSE(), optimizer=SGD(lr=lr), epochs=steps, progress=False).step_loss)
+        curves.append(model.fit(X, y, loss=SSE(), optimizer=SGD(lr=lr), epochs=steps, progress=False).step_loss)
         y_hat = model.predict(X)
-        runs[lr] = {"loss": curve, "y_hat": y_hat[:, 0], "final": SSE().forward(y_hat, y),
-                    "rises": int(np.sum(np.diff(curve) > 0))}
+        predictions.append(y_hat[:, 0])
+        finals.append(SSE().forward(y_hat, y))
+    curves, predictions = np.array(curves), np.array(predictions)
+    rises = np.sum(np.diff(curves, axis=1) > 0, axis=1)
     start = min(rates, key=lambda r: abs(r - 1.0))
-    lowest = min(float(run["loss"].min()) for run in runs.values())
-    highest = max(float(run["loss"].max()) for run in runs.values())
 
     def compute(lr):
-        return dict(runs[lr])
+        k = rates.index(lr)
+        return {"loss": curves[k], "y_hat": predictions[k], "final": finals[k], "rises": int(rises[k])}
 
     return Explorer(
         "learning-rates", compute,
-        [SelectionSlider("lr", rates, value=start, label="learning rate η", fmt="{:.3g}")],
-        data={"reference": runs[start]["loss"], "targets": y[:, 0],
-              "low": 10 ** np.floor(np.log10(lowest)), "high": 10 ** np.ceil(np.log10(highest))},
-        web="frames",
+        [SelectionSlider("lr", tuple(rates), value=start, label="learning rate η", fmt="{:.3g}")],
+        data={"rates": rates, "curves": curves, "y_hat": predictions, "final": finals, "rises": rises.tolist(),
+              "reference": rates.index(start), "targets": y[:, 0],
+              "low": 10 ** np.floor(np.log10(curves.min())), "high": 10 ** np.ceil(np.log10(curves.max()))},
         alt="Left: the loss curve over the training steps for the chosen learning rate, on a log scale, "
             "with the curve for learning rate 1 in grey behind it. Right: bars of the four final "
             "predictions, with the targets 0, 1, 1, 0 marked by black lines.",
