@@ -1,0 +1,95 @@
+"""The explorers of chapters 6 and 7 show what nnlib computes: closed forms, stored runs, models."""
+import math
+
+import numpy as np
+import pytest
+
+from nnlib.explorers.activations import (SNAPSHOTS, activation_training, network_on_grid, overflow_explorer,
+                                         train_each_activation)
+from nnlib.explorers.training import (LEARNING_RATES, learning_rate_runs, learning_rate_sweep, valley_descent,
+                                      verdicts, wavy_data)
+from nnlib.model import DIVERGENCE
+
+
+@pytest.mark.parametrize("lr", [0.02, 0.05, 0.09, 0.1])
+def test_valley_without_momentum_follows_the_closed_form(lr):
+    frame = valley_descent().frame(lr=lr, momentum=0.0)
+    steps = np.arange(41)[:, None]
+    expected = np.array([-4.0, 1.0]) * (1 - lr * np.array([1.0, 20.0])) ** steps
+    np.testing.assert_allclose(frame["path"], expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(frame["loss"], 0.5 * (expected[:, 0] ** 2 + 20 * expected[:, 1] ** 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_valley_momentum_moves_the_limit_to_2_1_plus_mu_over_a(momentum):
+    explorer = valley_descent(steps=100)
+    limit = 2 * (1 + momentum) / 20.0
+    below = explorer.compute(lr=0.95 * limit, momentum=momentum)["loss"]
+    above = explorer.compute(lr=1.05 * limit, momentum=momentum)["loss"]
+    assert below[-1] < 1e-3 * below[0]
+    assert above[-1] > 1e3 * above[0]
+
+
+def test_learning_rate_sweep_looks_up_the_stored_runs():
+    runs, explorer = learning_rate_runs(), learning_rate_sweep()
+    kinds = verdicts(runs)
+    assert [run["lr"] for run in runs] == list(LEARNING_RATES)
+    for run, kind in zip(runs, kinds):
+        frame = explorer.frame(lr=run["lr"])
+        np.testing.assert_array_equal(frame["step_loss"], run["step_loss"])
+        assert frame["verdict"] == kind
+        if run["final"] is None:
+            assert kind == "divergent" and frame["reason"] in ("far above start", "rising", "non-finite")
+            assert frame["step"] == frame["updates"] and frame["epoch"] == 1
+            if frame["reason"] == "far above start":
+                assert frame["ratio"] > DIVERGENCE["far_above_start"]
+        else:
+            assert frame["updates"] == 400 and frame["reason"] is None and frame["to_best"] >= 1.0
+
+
+def test_verdicts_run_from_too_small_to_divergent():
+    kinds = verdicts(learning_rate_runs())
+    order = ["too small", "about right", "too large", "divergent"]
+    ranks = [order.index(kind) for kind in kinds]
+    assert ranks == sorted(ranks) and set(kinds) == set(order)
+
+
+def test_zoo_explorer_computes_the_trained_networks():
+    runs, explorer = train_each_activation(), activation_training()
+    x = explorer.data["x"]
+    for name, run in runs.items():
+        for seed_index, (seed, model) in enumerate(zip((0, 2, 4), run["models"])):
+            _, y_hat, _ = network_on_grid(run["weights"][seed_index, -1], name, x)
+            np.testing.assert_allclose(y_hat, model.predict(x[:, None]).ravel(), rtol=1e-10, atol=1e-12)
+            frame = explorer.frame(act=name, seed=seed, epoch=SNAPSHOTS[-1])
+            np.testing.assert_allclose(frame["y_hat"], y_hat)
+            np.testing.assert_allclose(frame["units"].sum(axis=1) + run["weights"][seed_index, -1, -1], y_hat)
+            assert frame["loss"] == run["curves"][seed_index, -1]
+
+
+def test_zoo_snapshot_zero_is_the_untrained_network_with_every_corner_at_zero():
+    frame = activation_training().frame(act="relu", seed=0, epoch=0)
+    assert len(frame["kinks"]) == 16 and np.allclose(frame["kinks"], 0.0)  # biases start at 0
+
+
+def test_zoo_records_the_loss_on_all_the_data():
+    X, y = wavy_data()
+    run = train_each_activation()["tanh"]
+    model = run["models"][0]
+    assert math.isclose(run["curves"][0, -1], float(np.mean((model.predict(X) - y) ** 2)), rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("dtype,z_max", [("float64", 1000), ("float32", 90), ("float32", 1000)])
+def test_overflow_explorer_flags_exactly_the_overflowing_inputs(dtype, z_max):
+    explorer = overflow_explorer()
+    z = (z_max * np.linspace(-1, 1, 2001)).astype(dtype)
+    edge = math.log(np.finfo(dtype).max)
+    derivative = explorer.frame(function="sigmoid_grad", dtype=dtype, z_max=z_max)
+    np.testing.assert_array_equal(derivative["flags"] == 1, z < -edge)  # inf / inf = nan
+    assert derivative["overflowed"] == np.count_nonzero(z < -edge)
+    softplus = explorer.frame(function="softplus", dtype=dtype, z_max=z_max)
+    np.testing.assert_array_equal(softplus["flags"] == 2, z > edge)
+    sigmoid = explorer.frame(function="sigmoid", dtype=dtype, z_max=z_max)
+    assert sigmoid["nan"] == sigmoid["inf"] == 0 and sigmoid["overflowed"] == np.count_nonzero(z < -edge)
+    for frame in (derivative, softplus, sigmoid):
+        assert np.isfinite(frame["stable"]).all() and np.isfinite(frame["naive"]).all()
