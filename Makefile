@@ -12,12 +12,13 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # JupyterLab refuses to start as root (the usual user in a container) unless told it may.
 LAB_AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install test book check-book bench lab clean clean-all
+.PHONY: help install test book check-book check-lab bench lab clean clean-all
 
 help:
 	@echo "make test   set up .venv, run the unit tests and every notebook (nbval)"
 	@echo "make book   set up .venv, build the HTML book into _build/html"
 	@echo "make check-book  build the book, then test it in headless Chromium (needs apt's chromium)"
+	@echo "make check-lab   run every chapter in JupyterLab in headless Chromium and check what a reader sees"
 	@echo "make bench  measure nnlib against plain numpy, PyTorch and scikit-learn (ratios)"
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make clean  remove build outputs (keeps .venv; 'make clean-all' removes it too)"
@@ -42,6 +43,12 @@ book: $(STAMP)
 # The rendered book in a real browser, plus checks that the build fails when it should.
 check-book: book
 	$(BIN)/python -m pytest tests/book
+
+# Every chapter run in JupyterLab (Run All Cells) in headless Chromium, then checked as a reader
+# sees it: no errors, live explorers, folded solutions, library code, no raw MyST. Also writes
+# screenshots for review (_build/screenshots/lab) and slider latencies (_build/lab/latency.json).
+check-lab: install
+	$(BIN)/python -m pytest tests/lab
 
 # PyTorch and scikit-learn are optional references: if they cannot be installed the
 # benchmark says so and measures the rest.
