@@ -78,10 +78,13 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       var a = d.names.indexOf(v.act);
+      var offText = { relu: " units are dead (zero over the whole range)",
+                      leaky_relu: " units only leak (negative pre-activation over the whole range)",
+                      identity: null, tanh: null }[v.act];
+      if (offText === undefined) offText = " units sit on the flat, negative side of " + LABELS[v.act] + " over the whole range";
       note.textContent = LABELS[v.act] + ", learning rate " + d.rates[a] + ", epoch " + v.epoch + ": loss on all the data "
         + NX.fixed(f.loss, 4) + (bends ? "; the fit is a broken line with " + f.kinks.length + " corners in [−2, 2]" : "")
-        + (v.act === "relu" ? "; " + f.off + " of " + H + " units are dead (zero over the whole range)"
-           : (bends ? "; " + f.off + " of " + H + " units only leak (negative over the whole range)" : "")) + ".";
+        + (offText ? "; " + f.off + " of " + H + offText : "") + ".";
 
       var pw = NX.panelWidth(ctx.width, 2, 280);
       var fit = [], pointsData = [];
@@ -92,7 +95,7 @@
         Plot.line(fit, { x: "x", y: "t", stroke: "currentColor", strokeDasharray: "4,3", strokeWidth: 1 }),
         Plot.line(fit, { x: "x", y: "y", stroke: VERMILION, strokeWidth: 2.2, clip: true }),
       ];
-      if (bends) marks.push(Plot.tickX(f.kinks, { x: function (k) { return k; }, y1: -2.4, y2: -2.1, stroke: VERMILION, strokeWidth: 1.5 }));
+      if (bends) marks.push(Plot.ruleX(f.kinks, { x: function (k) { return k; }, y1: -2.4, y2: -2.05, stroke: VERMILION, strokeWidth: 1.5 }));
       var fitPlot = NX.plot({
         width: pw, height: 240, marginLeft: 40,
         x: { domain: [-2, 2], label: "input x" },

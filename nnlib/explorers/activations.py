@@ -140,7 +140,6 @@ def activation_training(points: int = 121):
             "weights": np.stack([runs[name]["weights"] for name in names]),  # (names, seeds, snapshots, 49)
             "curves": np.stack([runs[name]["curves"] for name in names]),  # (names, seeds, epochs + 1)
             "rates": [runs[name]["lr"] for name in names]}
-    shape = data["weights"].shape
 
     def compute(act, seed, epoch):
         a, s, e = names.index(act), data["seeds"].index(seed), data["snapshots"].index(epoch)
@@ -165,8 +164,7 @@ def activation_training(points: int = 121):
             "all the data against the epoch for every activation, the chosen one highlighted. The sentence "
             "gives the loss, the number of bends and the number of units that are switched off.",
         caption=f"Chapter 6's network (16 hidden units) trained for {SNAPSHOTS[-1]} epochs with each activation, "
-                f"each at its own best learning rate, from three random starts (shape "
-                f"{shape[0]} activations x {shape[1]} starts x {shape[2]} snapshots).",
+                "each at its own best learning rate, from three random starts.",
     )
 
 
@@ -208,7 +206,7 @@ def overflow_explorer(points: int = 2001):
         [Dropdown("function", {"sigmoid derivative": "sigmoid_grad", "sigmoid": "sigmoid", "softplus": "softplus"},
                   label="function"),
          Dropdown("dtype", ["float64", "float32"], label="number format"),
-         Slider("z_max", 10, 1000, 10, 10, label="z_max, the largest |z| shown")],
+         Slider("z_max", 10, 1000, 10, 10, label="z_max")],
         data={"unit": unit, "limits": {"float64": math.log(np.finfo(np.float64).max),
                                        "float32": math.log(np.finfo(np.float32).max)}},
         alt="A curve of the sigmoid, its derivative or softplus against z from -z_max to z_max, computed by "

@@ -71,30 +71,33 @@
       } else {
         note.textContent = head + "fit stopped the run at epoch " + f.epoch + ", update " + f.step + ", because "
           + REASONS[f.reason] + " (it ended at " + number(f.ratio) + " times the start). Each update overshot the minimum and "
-          + "landed further away than it started: a steep straight climb on the log scale.";
+          + "landed further away than it started: a steep climb on the log scale (grey: the best rate's first updates).";
       }
 
       var pw = NX.panelWidth(ctx.width, 2, 280);
+      var bestLosses = runLosses(d, d.rates.indexOf(d.best_lr));
+      // A stopped run lasts a few updates: zoom in on them, with the best run's first updates beside.
+      var shown = stopped ? Math.max(10, f.updates + 2) : bestLosses.length;
       var steps = Array.from(f.step_loss, function (v, i) { return { step: i + 1, loss: v }; });
-      var best = Array.from(runLosses(d, d.rates.indexOf(d.best_lr)), function (v, i) { return { step: i + 1, loss: v }; });
-      var updates = d.lengths[d.rates.indexOf(d.best_lr)];
+      var best = Array.from(bestLosses.subarray(0, shown), function (v, i) { return { step: i + 1, loss: v }; });
       var limit = d.far_above_start * d.starts[d.rates.indexOf(lr)];
       var top = stopped ? Math.max(limit * 10, f.step_loss[f.step_loss.length - 1] * 3) : 10;
+      var bottom = stopped ? 0.1 : 1e-3;
       var curveMarks = [
-        Plot.line(best, { x: "step", y: "loss", stroke: GREY, strokeWidth: 1 }),
-        Plot.line(steps, { x: "step", y: "loss", stroke: colour, strokeWidth: stopped ? 2 : 1.2, clip: true }),
+        Plot.line(best, { x: "step", y: "loss", stroke: GREY, strokeWidth: stopped ? 2 : 1, marker: stopped ? "dot" : "none" }),
+        Plot.line(steps, { x: "step", y: "loss", stroke: colour, strokeWidth: stopped ? 2 : 1.2, clip: true, marker: stopped ? "dot" : "none" }),
       ];
       if (stopped) {
         curveMarks.push(Plot.ruleY([limit], { stroke: VERMILION, strokeDasharray: "5,4" }));
-        curveMarks.push(Plot.text([{ x: updates, y: limit }], { x: "x", y: "y", text: function () { return "fit stops above 10⁴ × start"; },
-                                                                   textAnchor: "end", dy: -8, fontSize: 12, fill: VERMILION }));
+        curveMarks.push(Plot.text([{ x: shown, y: limit }], { x: "x", y: "y", text: function () { return "fit stops above 10⁴ × start"; },
+                                                              textAnchor: "end", dy: -8, fontSize: 12, fill: VERMILION }));
         curveMarks.push(Plot.dot([steps[steps.length - 1]], { x: "step", y: "loss", symbol: "times", r: 7, stroke: VERMILION, strokeWidth: 3 }));
       }
       var curve = NX.plot({
         width: pw, height: 250, marginLeft: 50, marginRight: 10,
-        x: { domain: [0, updates], label: "update" },
-        y: { type: "log", domain: [1e-3, top], label: "loss of the mini-batch (MSE)", grid: true, tickFormat: powerOfTen,
-             ticks: decades(1e-3, top, top > 1e5 ? 2 : 1) },
+        x: { domain: [stopped ? 1 : 0, shown], label: stopped ? "update (the first " + shown + ")" : "update" },
+        y: { type: "log", domain: [bottom, top], label: "loss of the mini-batch (MSE)", grid: true, tickFormat: powerOfTen,
+             ticks: decades(bottom, top, top / bottom > 1e6 ? 2 : 1) },
         marks: curveMarks,
       });
 
@@ -120,7 +123,7 @@
                                                                          textAnchor: "end", dx: -8, fontSize: 12, fill: VERMILION }),
         ],
       });
-      return [note, NX.panel("every update at η = " + lr, curve, pw), NX.panel("all rates after " + d.epochs + " epochs", sweep, pw)];
+      return [note, NX.panel((stopped ? "the updates before the stop, η = " : "every update at η = ") + lr, curve, pw), NX.panel("all rates after " + d.epochs + " epochs", sweep, pw)];
     },
   });
 
@@ -180,8 +183,8 @@
       var what = mu === 0
         ? "Each step multiplies θ₁ by 1 − ηa₁ = " + NX.fixed(1 - lr * a1, 2) + " and θ₂ by 1 − ηa₂ = " + NX.fixed(1 - lr * a2, 2)
           + (1 - lr * a2 < 0 ? " (a sign flip: zig-zag)" : "") + ". "
-        : "Per step the distance to the minimum shrinks at best by a factor " + NX.fixed(r1, 2) + " along θ₁ and "
-          + NX.fixed(r2, 2) + " along θ₂ (factors above 1 grow). ";
+        : "In the long run each step multiplies the distance to the minimum by " + NX.fixed(r1, 2) + " along θ₁ and by "
+          + NX.fixed(r2, 2) + " along θ₂ (a factor above 1 means growth). ";
       note.textContent = what + "The run " + verdict;
 
       var pw = Math.min(ctx.width, 620);
@@ -200,7 +203,7 @@
         x: { domain: [-reach, reach], label: "θ₁ (shallow, a₁ = " + a1 + ")" },
         y: { domain: [-1.5, 1.5], label: "θ₂ (steep, a₂ = " + a2 + ")" },
         marks: [
-          Plot.line(contours, { x: "x", y: "y", z: "level", stroke: GREY, strokeWidth: 0.8 }),
+          Plot.line(contours, { x: "x", y: "y", z: "level", stroke: GREY, strokeWidth: 0.8, clip: true }),
           Plot.line(points, { x: "x", y: "y", stroke: VERMILION, strokeWidth: 1.3, marker: "dot", clip: true }),
           Plot.dot([{ x: d.start[0], y: d.start[1] }], { x: "x", y: "y", symbol: "square", r: 5, fill: "currentColor" }),
           Plot.dot([{ x: 0, y: 0 }], { x: "x", y: "y", symbol: "star", r: 7, fill: "currentColor" }),
