@@ -312,7 +312,7 @@
         ],
       });
       var trend = f.rises === 0 ? "the loss fell at every step" : "the loss rose at " + f.rises + " of " + curve.length + " steps";
-      var name = "η = " + NX.fixed(lr, lr < 0.1 ? 3 : 2);
+      var name = "η = " + Number(lr.toPrecision(3));  // as the slider shows it: 0.0178, 1, 31.6
       return [note(name + ": final loss " + NX.fixed(f.final, 4) + "; " + trend + "."),
               swatches([[BLUE, name], ["#bbbbbb", "η = 1, the worked example"]]),
               NX.panel("loss at every step", left, pw), NX.panel("bars: predictions; black lines: targets", right, pw)];
