@@ -50,7 +50,7 @@ def test_chapter_has_explorers_with_alt_text_and_captions(relative):
     text = (SITE / relative).read_text(encoding="utf-8")
     specs = explorer_specs(relative)
     assert len(specs) >= 2, f"{relative} has {len(specs)} explorers"
-    assert "nnlib-frame" not in text, f"{relative} still has bitmap-frame explorers"
+    assert 'class="nnlib-frame"' not in text, f"{relative} still has bitmap-frame explorers"
     for spec in specs:
         assert spec["alt"].strip() and spec["caption"].strip(), spec["view"]
 
