@@ -3,9 +3,44 @@
 (function (NX) {
   "use strict";
   var LAYER_COLOURS = ["#E69F00", "#D55E00", "#7a2b00"], BLUE = "#0072B2", DARK = "#444444";
+  var LAYERS = ["hidden layer 1", "hidden layer 2", "hidden layer 3"];
 
   function percent(x) {
     return Math.round(100 * x) + "%";
+  }
+
+  /** A tick label for a power of ten: 0.01, 0.1, 1, 10, 100 (no superscripts: legible on a phone). */
+  function powerOfTen(x) {
+    var k = Math.round(Math.log10(x));
+    return k < 0 ? Math.pow(10, k).toFixed(-k) : String(Math.pow(10, k));
+  }
+
+  /** Whole decades around the values: a log axis's domain and its ticks. */
+  function decades(values) {
+    var finite = values.filter(function (v) { return v > 0; });
+    var lo = Math.floor(Math.log10(Math.min.apply(null, finite)));
+    var hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max.apply(null, finite))));
+    var ticks = [];
+    for (var k = lo; k <= hi; k++) ticks.push(Math.pow(10, k));
+    return { domain: [Math.pow(10, lo), Math.pow(10, hi)], ticks: ticks };
+  }
+
+  /** A legend in HTML (it wraps on a phone and uses the page's text size): a swatch per series. */
+  function legend(names, colours) {
+    var box = document.createElement("div");
+    box.className = "nnlib-note";
+    names.forEach(function (name, k) {
+      var item = document.createElement("span");
+      item.style.marginRight = "1.2em";
+      item.style.whiteSpace = "nowrap";
+      var swatch = document.createElement("span");
+      swatch.style.cssText = "display:inline-block;width:1.6em;height:0.25em;vertical-align:middle;margin-right:0.4em;" +
+        "background:" + colours[k];
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(name));
+      box.appendChild(item);
+    });
+    return box;
   }
 
   NX.register("dead-relu-epochs", {
@@ -35,7 +70,7 @@
              labelOffset: 34 },
         y: { domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1], tickFormat: percent, grid: true,
              label: "dead units" },
-        color: { domain: ["hidden layer 1", "hidden layer 2", "hidden layer 3"], range: LAYER_COLOURS, legend: true },
+        color: { domain: LAYERS, range: LAYER_COLOURS },
         marks: [
           Plot.line(points, { x: "epoch", y: "share", stroke: "layer", strokeWidth: 2.2 }),
           Plot.dot(points, { x: "epoch", y: "share", fill: "layer", r: 3 }),
@@ -43,19 +78,24 @@
         ],
       });
       var losses = Array.from(f.loss).map(function (value, epoch) { return { epoch: epoch, loss: value }; });
+      var y = decades(Array.from(f.loss).concat([Math.LN2]));
       var loss = NX.plot({
         width: width, height: 180, marginLeft: 52, marginRight: 40, marginBottom: 42,
         x: { domain: [0, epochs], ticks: epochs, label: "epoch", labelAnchor: "center", labelOffset: 34 },
-        y: { domain: [0, Math.max(1, Math.max.apply(null, f.loss))], grid: true, label: "loss" },
+        y: { type: "log", domain: y.domain, ticks: y.ticks, tickFormat: powerOfTen, grid: true,
+             label: "loss (log scale)" },
         marks: [
           Plot.ruleY([Math.LN2], { stroke: DARK, strokeDasharray: "2,4" }),
           Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "ln 2"; },
-                                                          dx: 4, dy: -8, textAnchor: "end", fontSize: 12 }),
+                                                          dx: 6, textAnchor: "start", fontSize: 12 }),
           Plot.line(losses, { x: "epoch", y: "loss", stroke: BLUE, strokeWidth: 2 }),
           Plot.dot(losses, { x: "epoch", y: "loss", fill: BLUE, r: 3 }),
         ],
       });
-      return [note, NX.panel("share of dead units in each hidden layer", dead, width),
+      var withLegend = document.createElement("div");
+      withLegend.appendChild(legend(LAYERS, LAYER_COLOURS));
+      withLegend.appendChild(dead);
+      return [note, NX.panel("share of dead units in each hidden layer", withLegend, width),
               NX.panel("loss on the 200 training samples", loss, width)];
     },
   });
