@@ -282,3 +282,20 @@ def test_unknown_layers_losses_and_penalties_are_named():
         ag.apply_penalty(object(), ag.Tensor(np.ones(2)))
     with pytest.raises(ValueError, match="learning rate lr must be a finite number greater than 0"):
         ag.train_sgd(Sequential([Dense(2, 1, rng=0)]), np.ones((3, 2)), np.ones((3, 1)), "mse", lr=0.0, epochs=1)
+
+
+def test_a_penalty_on_a_conv_net_covers_its_kernels_as_nnlib_does():
+    import nnlib
+    from nnlib import regularization
+    from nnlib.autograd import sequential_gradients
+
+    rng = np.random.default_rng(3)
+    model = nnlib.Sequential([nnlib.Conv2D(1, 2, 3, rng=rng), nnlib.Activation("relu"), nnlib.Flatten(),
+                              nnlib.Dense(2 * 6 * 6, 3, rng=rng)])
+    X, y = rng.normal(size=(4, 1, 8, 8)), np.array([0, 1, 2, 1])
+    penalty = regularization.L2(0.1)
+    loss, grads = sequential_gradients(model, X, y, loss="softmax_cross_entropy", penalty=penalty)
+    plain, _ = sequential_gradients(model, X, y, loss="softmax_cross_entropy")
+    kernel, dense = model.layers[0].params["W"], model.layers[-1].params["W"]
+    assert loss - plain == pytest.approx(penalty.total(model), rel=1e-12)
+    assert penalty.total(model) == pytest.approx(0.05 * (np.sum(kernel ** 2) + np.sum(dense ** 2)), rel=1e-12)

@@ -114,8 +114,8 @@ def sequential_forward(model, x, params: dict | None = None) -> Tensor:
 
 
 def _penalised_layer_types() -> tuple:
-    """The layer types whose ``W`` nnlib's penalties cover, as nnlib.regularization declares them (else Dense)."""
-    return getattr(regularization, "PENALISED_LAYERS", (Dense,))
+    """The layer types whose ``W`` nnlib's penalties cover (Dense and Conv2D kernels)."""
+    return regularization.PENALISED_LAYERS
 
 
 def sequential_loss(model, X, y, loss, params: dict | None = None, penalty=None) -> Tensor:
