@@ -130,17 +130,20 @@ def test_every_control_changes_the_figure(open_page, relative):
 
 
 SMALL_TEXT = """() => {
+  // Every piece of text a reader sees in an explorer: SVG text, legends (HTML), controls, notes.
   const small = [];
   document.querySelectorAll('figure.nnlib-explorer').forEach(explorer => {
-    explorer.querySelectorAll('text, .nnlib-panel-title, .nnlib-note, label, output, select, figcaption').forEach(el => {
-      if (!el.textContent.trim() || el.getClientRects().length === 0) return;
+    const walker = document.createTreeWalker(explorer, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || !el || el.closest('script, style') || el.getClientRects().length === 0) continue;
       let size = parseFloat(getComputedStyle(el).fontSize);
       const svg = el.ownerSVGElement;
       if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
         size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
       }
-      if (size < %s) small.push([el.textContent.trim().slice(0, 30), Math.round(size * 10) / 10]);
-    });
+      if (size < %s) small.push([node.textContent.trim().slice(0, 30), Math.round(size * 10) / 10]);
+    }
   });
   return small;
 }"""

@@ -60,6 +60,13 @@
         overflow: "visible", background: "transparent", color: "currentColor" },
       options.style || {});
     var settings = Object.assign({}, options, { style: style });
+    // Plot draws legends at 10 px unless told otherwise; the book's smallest text is 11 px.
+    ["color", "symbol", "opacity", "r"].forEach(function (scale) {
+      var o = settings[scale];
+      if (o && o.legend && !(o.style && o.style.fontSize)) {
+        settings[scale] = Object.assign({}, o, { style: Object.assign({ fontSize: NX.FONT_PX + "px" }, o.style || {}) });
+      }
+    });
     return global.Plot.plot(settings);
   };
 
