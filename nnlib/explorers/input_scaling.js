@@ -212,6 +212,7 @@
         color: { domain: series, range: colours },
         marks: [
           Plot.ruleY([1e-3], { stroke: "#9a9a9a", strokeDasharray: "4,3" }),
+          Plot.text(["1000× closer"], { x: d.steps, y: 1e-3, dy: -8, textAnchor: "end", fill: "#6a6a6a", fontSize: 12 }),
           Plot.line(steps, { x: "t", y: "value", z: "what", stroke: "what", strokeWidth: 1.8 }),
         ],
       });

@@ -26,18 +26,22 @@
     var Plot = ctx.Plot, d = ctx.data, v = ctx.values;
     var points = curvePoints(d, field);
     var current = points.filter(function (p) { return p.penalty === v.penalty && p.strength === label(v.strength); });
-    var marks = [Plot.line(points, { x: "strength", y: "mean", z: "penalty", stroke: "penalty", strokeWidth: 1.5 })];
+    var marks = [Plot.line(points, { x: "strength", y: "mean", z: "penalty", stroke: "penalty", strokeWidth: 1.5, clip: true })];
     ["L2", "L1"].forEach(function (name, k) {
       var dx = k === 0 ? -4 : 4; // error bars of the two penalties side by side
       var mine = points.filter(function (p) { return p.penalty === name; });
-      marks.push(Plot.ruleX(mine, { x: "strength", y1: "low", y2: "high", stroke: "penalty", strokeWidth: 2, dx: dx }));
-      marks.push(Plot.dot(mine, { x: "strength", y: "mean", fill: "penalty", r: 3, dx: dx }));
+      marks.push(Plot.ruleX(mine, { x: "strength", y1: "low", y2: "high", stroke: "penalty", strokeWidth: 2, dx: dx, clip: true }));
+      marks.push(Plot.dot(mine, { x: "strength", y: "mean", fill: "penalty", r: 3, dx: dx, clip: true }));
       if (name === v.penalty) {
-        marks.push(Plot.dot(current, { x: "strength", y: "mean", r: 9, stroke: "black", strokeWidth: 1.5, dx: dx }));
+        marks.push(Plot.dot(current, { x: "strength", y: "mean", r: 9, stroke: "black", strokeWidth: 1.5, dx: dx, clip: true }));
       }
     });
+    // Means above the axis (L1 at its strongest) are named at the top edge instead of squeezing the rest.
+    var above = points.filter(function (p) { return p.mean > yDomain[1]; });
+    marks.push(Plot.text(above, { x: "strength", y: yDomain[1], text: function (p) { return NX.fixed(p.mean, 2) + " ↑"; },
+                                  fill: "penalty", dy: 8, textAnchor: "start", dx: 6, fontSize: 12 }));
     return NX.plot({
-      width: width, height: 230, marginLeft: 50, marginBottom: 42,
+      width: width, height: 230, marginLeft: 50, marginBottom: 42, marginRight: 44,
       x: { type: "point", domain: d.strengths.map(label), label: "strength λ", padding: 0.4 },
       y: { domain: yDomain, label: yLabel, grid: true },
       color: { domain: ["L2", "L1"], range: [COLOURS.L2, COLOURS.L1], legend: true },
@@ -62,7 +66,7 @@
         y: { domain: [-e, e], label: "feature x₂ (standardised)" },
         color: { type: "categorical", domain: ["class 0", "class 1"], range: [BLUE, ORANGE], legend: true },
         marks: [
-          Plot.raster(f.boundary, { width: n, height: n, x1: -e, x2: e, y1: -e, y2: e, imageRendering: "pixelated",
+          Plot.raster(f.boundary, { width: n, height: n, x1: -e, x2: e, y1: -e, y2: e, imageRendering: "auto",
                                     fill: function (value) { return value ? "class 1" : "class 0"; }, fillOpacity: 0.3 }),
           Plot.dot(points, { x: "x", y: "y", fill: "label", stroke: "black", strokeWidth: 0.6, r: 4.5,
                              symbol: function (p) { return p.label === "class 1" ? "square" : "circle"; } }),
@@ -81,7 +85,7 @@
           Plot.text(["|w| = 10⁻³"], { x: Math.log10(d.zero), frameAnchor: "top", dx: -4, dy: 4, textAnchor: "end", fontSize: 12 }),
         ],
       });
-      var errors = curvePlot(ctx, "test_error", "test error", [0, 0.55], pw);
+      var errors = curvePlot(ctx, "test_error", "test error", [0, 0.3], pw);
       var sparsity = curvePlot(ctx, "sparsity", "share of weights |w| < 10⁻³", [0, 1], pw);
 
       var note = document.createElement("p");
