@@ -9,7 +9,9 @@ seed.
 The scaled schemes keep the variance of activations roughly constant from layer
 to layer:
 
-* Xavier/Glorot (for tanh and sigmoid): $\operatorname{Var}(W) = 2 / (\text{fan\_in} + \text{fan\_out})$.
+* Xavier/Glorot: $\operatorname{Var}(W) = 2 / (\text{fan\_in} + \text{fan\_out})$. Derived for tanh
+  (zero mean, slope 1 at 0); the sigmoid, with mean 1/2 and slope 1/4 at 0, breaks both
+  assumptions, and no standard scheme keeps deep sigmoid layers trainable (chapter 5).
 * He/Kaiming (for ReLU, which zeroes half its inputs): $\operatorname{Var}(W) = 2 / \text{fan\_in}$.
 
 A uniform distribution on $[-r, r]$ has variance $r^2/3$, which fixes the

@@ -19,6 +19,7 @@ class Source:
     """The source of one function, class or method of nnlib, with where it lives."""
 
     def __init__(self, obj, start_at: str | None = None, end_at: str | None = None):
+        obj = inspect.unwrap(obj)  # a decorated function (lru_cache, wraps) shows its own code
         try:
             lines, first = inspect.getsourcelines(obj)
             path = Path(inspect.getsourcefile(obj)).resolve()

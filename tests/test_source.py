@@ -33,3 +33,13 @@ def test_an_excerpt_runs_from_start_at_to_end_at():
     assert full.first < shown.first <= shown.last <= full.last
     with pytest.raises(ValueError, match="no line of Sequential.fit contains 'no such text'"):
         show_source(nnlib.model.Sequential.fit, start_at="no such text")
+
+
+def test_decorated_functions_show_their_own_code():
+    import functools
+
+    @functools.lru_cache(maxsize=None)
+    def cached(x):
+        return x + 1
+
+    assert "return x + 1" in show_source(cached).code
