@@ -87,6 +87,19 @@ def test_value_backward_twice_accumulates_in_leaves_only():
     assert hidden.grad == first[2]  # an intermediate value starts afresh on every pass
 
 
+def test_power_zero_is_a_constant_with_slope_zero_even_at_zero():
+    # x ** 0 = 1 for every x, so its derivative is 0 everywhere; the rule k * x ** (k - 1) would
+    # evaluate 0 * 0 ** -1 at x = 0 (a ZeroDivisionError for a Value, 0 * inf = nan for a Tensor).
+    for x in (0.0, -2.0, 3.0):
+        v = Value(x)
+        out = v ** 0 + v
+        out.backward()
+        assert out.data == 1.0 + x and v.grad == 1.0
+    t = Tensor(np.array([0.0, -2.0, 3.0]), requires_grad=True)
+    (t ** 0 * 5.0 + t).sum().backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0, 1.0])
+
+
 def test_value_deep_graph_needs_no_recursion():
     x = Value(0.5)
     y = x

@@ -229,7 +229,10 @@ class Tensor:
         exponent = float(exponent) if not isinstance(exponent, numbers.Integral) else int(exponent)
 
         def backward(g):
-            self._accumulate(g * (exponent * self.data ** (exponent - 1)))
+            if exponent == 0:  # a ** 0 = 1 is flat; k a^(k-1) would give 0 * inf = nan at a = 0
+                self._accumulate(np.zeros_like(g))
+            else:
+                self._accumulate(g * (exponent * self.data ** (exponent - 1)))
         return self._result(self.data ** exponent, (self,), f"**{exponent:g}", backward)
 
     def __radd__(self, other):

@@ -103,7 +103,8 @@ class Value:
         out = Value(self.data ** exponent, _parents=(self,), _op=f"**{exponent:g}")
 
         def _backward():
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+            if exponent != 0:  # a ** 0 = 1 is flat; k a^(k-1) would divide by 0 at a = 0
+                self.grad += exponent * self.data ** (exponent - 1) * out.grad
         out._backward = _backward
         return out
 
