@@ -12,6 +12,18 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from .notebook_page import DRAW_TIMEOUT_MS
 
 CONTROLS = ".nnlib-controls input[type=range], .nnlib-controls select"
+#: Why a key press may not reach a control, when JupyterLab's notebook took the focus.
+SHORTCUT_HINT = ("JupyterLab's command-mode shortcuts (arrow keys move between cells and headings) "
+                 "take keys from any focused element in a notebook that lacks the attribute "
+                 "data-lm-suppress-shortcuts")
+
+
+def focus_note(page) -> str:
+    """Where the focus is now, and the likely reason if a notebook cell took it."""
+    focus = page.evaluate("() => document.activeElement === null ? '' : "
+                          "(document.activeElement.className || document.activeElement.tagName)")
+    hint = f"; {SHORTCUT_HINT}" if "jp-Cell" in str(focus) else ""
+    return f"focus is now on {focus!r}{hint}"
 
 # Counts redraws on an explorer's root (once per root).
 COUNT_DRAWS = """root => {
@@ -66,9 +78,7 @@ def move(page, root, control) -> tuple[str, list[str]]:
         what = f"{name} (range, {key})"
     problems = []
     if control.evaluate("e => e.value") == value_before:
-        focus = page.evaluate("() => document.activeElement === null ? 'nothing' : "
-                              "(document.activeElement.className || document.activeElement.tagName)")
-        return what, [f"{what}: the control did not change (focus is now on {focus!r})"]
+        return what, [f"{what}: the control did not change ({focus_note(page)})"]
     try:
         page.wait_for_function("([root, draws]) => root.__nnlibDraws > draws", arg=[root, before["draws"]],
                                timeout=DRAW_TIMEOUT_MS)
