@@ -17,7 +17,7 @@ def _is_placeholder(answer) -> bool:
 
 
 def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: float = 1e-6,
-          args: tuple = ()) -> bool | None:
+          args: tuple = (), quiet: bool = False) -> bool | None:
     """Compare the reader's ``answer`` with ``expected``.
 
     Parameters
@@ -32,6 +32,10 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
         Tolerances for numeric comparison (``numpy.allclose``).
     args : tuple
         Arguments for callables.
+    quiet : bool
+        Print nothing for a right answer. The book's worked solutions use it: JupyterLab
+        shows a folded cell's output again when the cell runs, and a solution cell
+        should reveal nothing until the reader opens it.
 
     Returns
     -------
@@ -61,5 +65,6 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
             else bool(np.all(got == want)))
     if not same:
         raise AssertionError(f"{name}: not quite. Expected\n{want}\ngot\n{got}")
-    print(f"{name}: correct.")
+    if not quiet:
+        print(f"{name}: correct.")
     return True

@@ -24,3 +24,12 @@ def test_right_and_wrong_answers(capsys):
     with pytest.raises(AssertionError, match=r"expected shape \(2,\), got \(3,\)"):
         check(np.zeros(3), np.zeros(2))
     assert check(["relu", "elu"], ["relu", "elu"]) is True
+
+
+def test_quiet_check_prints_nothing_for_a_right_answer(capsys):
+    from nnlib.exercises import check
+
+    assert check(2.0, 2.0, name="Exercise 0.1", quiet=True) is True
+    assert capsys.readouterr().out == ""
+    with pytest.raises(AssertionError, match="not quite"):
+        check(3.0, 2.0, name="Exercise 0.1", quiet=True)

@@ -164,6 +164,9 @@
       }
       input.id = id;
       input.dataset.name = control.name;
+      // JupyterLab takes arrow keys from any focused element of a notebook to move between
+      // cells, unless the element itself asks it not to: the reader's keys belong to the slider.
+      input.setAttribute("data-lm-suppress-shortcuts", "true");
       box.appendChild(row);
     });
   }
