@@ -64,6 +64,10 @@ def test_exercise_solutions_are_hidden_until_asked_for(path):
         first = text.splitlines()[0]
         # A folded cell shows its first line: it names the solution and gives nothing away.
         assert first.startswith(f"# Solution to {exercise}"), f"{path.name} cell {index}: {first!r}"
+        # JupyterLab shows a folded cell's output again once the cell runs (Run All): a
+        # solution prints nothing, and its check is quiet.
+        assert not re.search(r"^\s*print\(", text, re.M), f"{path.name} cell {index}: a solution cell prints"
+        assert "quiet=True" in text, f"{path.name} cell {index}: use assert check(..., quiet=True)"
     assert solutions >= 3, f"{path.name} has {solutions} checked solutions"
 
 
