@@ -233,12 +233,13 @@ class GELU(ActivationFunction):
     name = "gelu"
 
     def _u(self, z):
-        return _SQRT_2_OVER_PI * (z + _GELU_CUBIC * z**3)
+        # z * z * z, not z**3: numpy's general power is about a hundred times slower.
+        return _SQRT_2_OVER_PI * (z + _GELU_CUBIC * (z * z * z))
 
     @staticmethod
     def _clipped(z):
         # For |z| >= 10, tanh(u) is exactly +-1 in float32 and float64, so clipping
-        # changes no result; it only keeps z**3 from overflowing for huge z.
+        # changes no result; it only keeps z^3 from overflowing for huge z.
         return np.clip(z, -_GELU_CLIP, _GELU_CLIP)
 
     def _forward(self, z):
