@@ -15,12 +15,22 @@ place.
 For convenience ``step`` also accepts the model itself, ``model.parameters``
 (the method), a list of layers, or ``(name, value, grad)`` tuples, and means by
 them the obvious thing.
+
+The optimisers: :class:`SGD` (with momentum, Nesterov momentum and weight
+decay), :class:`RMSProp`, :class:`Adam` and :class:`AdamW`. Every one keeps
+its learning rate in the attribute ``lr``, which a schedule may change between
+steps (:mod:`nnlib.schedules`); an optimiser that wraps another exposes it as
+``inner``, and schedules set the rate of the innermost one.
+:func:`clip_grad_norm` rescales the gradients before a step.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._validation import check_finite, check_fraction, check_non_negative, check_positive_number, numeric_guard
+from ._validation import (check_bool, check_finite, check_fraction, check_non_negative, check_positive_number,
+                          numeric_guard)
 
 _LR_HINT = " Typical learning rates lie between 1e-4 and 1."
 _DECAY_HINT = " Typical values lie between 1e-5 and 1e-2; 0 switches weight decay off."
@@ -131,12 +141,22 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent with optional momentum and weight decay.
+    r"""Stochastic gradient descent with optional momentum (plain or Nesterov) and weight decay.
 
     With $g = \nabla_\theta L + \lambda \theta$ (weight decay $\lambda$):
 
     * plain: $\theta \leftarrow \theta - \eta\, g$;
-    * momentum $\mu$: $v \leftarrow \mu v + g$, then $\theta \leftarrow \theta - \eta\, v$.
+    * momentum $\mu$: $v \leftarrow \mu v + g$, then $\theta \leftarrow \theta - \eta\, v$;
+    * Nesterov momentum: $v \leftarrow \mu v + g$, then
+      $\theta \leftarrow \theta - \eta\,(g + \mu v)$.
+
+    Nesterov's method takes the gradient at the point momentum is about to
+    carry the parameters to, $\theta - \eta\mu v$, rather than where they
+    are. Rewritten in the variable $\theta - \eta\mu v$ (Sutskever et al.,
+    2013; Bengio et al., 2013) it needs only the gradient at the current
+    parameters and becomes the update above: the step adds the new gradient
+    once more, so a velocity that starts to point the wrong way is corrected a
+    step earlier. It is the form PyTorch uses.
 
     Parameters
     ----------
@@ -146,12 +166,18 @@ class SGD(Optimizer):
     weight_decay : float >= 0, default 0
         Applied to every parameter, biases included; for weight-only penalties
         use :mod:`nnlib.regularization`.
+    nesterov : bool, default False
+        Use Nesterov momentum (needs ``momentum > 0``).
     """
 
-    def __init__(self, lr: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0):
+    def __init__(self, lr: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False):
         super().__init__(lr)
         self.momentum = check_fraction(momentum, "momentum")
         self.weight_decay = check_non_negative(weight_decay, "weight_decay", _DECAY_HINT)
+        self.nesterov = check_bool(nesterov, "nesterov")
+        if self.nesterov and not self.momentum:
+            raise ValueError("nesterov=True needs a momentum above 0, got momentum=0.0: Nesterov's method is a "
+                             "way of applying momentum. Give one, e.g. SGD(lr=0.1, momentum=0.9, nesterov=True).")
 
     def _update(self, name, value, grad):
         if self.weight_decay:
@@ -160,11 +186,53 @@ class SGD(Optimizer):
             velocity = self.state.setdefault(name, {"v": np.zeros_like(value)})["v"]
             velocity *= self.momentum
             velocity += grad
-            grad = velocity
+            grad = grad + self.momentum * velocity if self.nesterov else velocity
         value -= self.lr * grad  # in place: the layer sees the new value
 
     def __repr__(self):
-        return f"SGD(lr={self.lr}, momentum={self.momentum}, weight_decay={self.weight_decay})"
+        nesterov = ", nesterov=True" if self.nesterov else ""
+        return f"SGD(lr={self.lr}, momentum={self.momentum}, weight_decay={self.weight_decay}{nesterov})"
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp: divide each parameter's step by a running root mean square of its gradients.
+
+    $$s \leftarrow \rho\, s + (1 - \rho)\, g^2,\qquad
+      \theta \leftarrow \theta - \eta\,\frac{g}{\sqrt{s} + \epsilon}$$
+
+    (elementwise, $s$ starting at 0), with $g = \nabla_\theta L + \lambda\theta$.
+    A parameter whose gradients are large takes small steps and one whose
+    gradients are small takes large ones, so the step size is roughly $\eta$
+    in every direction. Proposed by G. Hinton in his 2012 lecture course;
+    it is Adam without the momentum and without the bias correction.
+
+    Parameters
+    ----------
+    lr : float > 0, default 1e-3
+    rho : float in [0, 1), default 0.9
+        Decay rate of the running mean of $g^2$ (PyTorch calls it ``alpha``,
+        default 0.99).
+    eps : float > 0, default 1e-8
+    weight_decay : float >= 0, default 0
+        Added to the gradient as $\lambda\theta$ (an L2 penalty on every parameter).
+    """
+
+    def __init__(self, lr: float = 1e-3, rho: float = 0.9, eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(lr)
+        self.rho = check_fraction(rho, "rho")
+        self.eps = check_positive_number(eps, "eps", " The usual value is 1e-8.")
+        self.weight_decay = check_non_negative(weight_decay, "weight_decay", _DECAY_HINT)
+
+    def _update(self, name, value, grad):
+        if self.weight_decay:
+            grad = grad + self.weight_decay * value
+        square = self.state.setdefault(name, {"s": np.zeros_like(value)})["s"]
+        square *= self.rho
+        square += (1 - self.rho) * grad * grad
+        value -= self.lr * grad / (np.sqrt(square) + self.eps)
+
+    def __repr__(self):
+        return f"RMSProp(lr={self.lr}, rho={self.rho}, eps={self.eps}, weight_decay={self.weight_decay})"
 
 
 class Adam(Optimizer):
@@ -195,6 +263,10 @@ class Adam(Optimizer):
     def _update(self, name, value, grad):
         if self.weight_decay:
             grad = grad + self.weight_decay * value
+        self._adam_step(name, value, grad)
+
+    def _adam_step(self, name, value, grad):
+        """Adam's update of ``value`` in place from ``grad`` (moments and step count kept per name)."""
         state = self.state.setdefault(name, {"m": np.zeros_like(value), "v": np.zeros_like(value), "t": 0})
         state["t"] += 1
         m, v, t = state["m"], state["v"], state["t"]
@@ -208,3 +280,90 @@ class Adam(Optimizer):
 
     def __repr__(self):
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps}, weight_decay={self.weight_decay})"
+
+
+class AdamW(Adam):
+    r"""AdamW: Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Each step first shrinks every parameter, then takes Adam's step from the
+    gradient of the loss alone:
+
+    $$\theta \leftarrow (1 - \eta\lambda)\,\theta, \qquad
+      \theta \leftarrow \theta - \eta\,\frac{\hat m}{\sqrt{\hat v} + \epsilon}$$
+
+    with $\hat m$, $\hat v$ as in :class:`Adam`, computed from $\nabla_\theta L$.
+    (The step does not depend on $\theta$, so shrinking first or last gives the
+    same result; PyTorch shrinks first.)
+
+    Why not Adam with an L2 penalty? :class:`Adam` with ``weight_decay``
+    adds $\lambda\theta$ to the gradient, and Adam then divides the whole
+    gradient by $\sqrt{\hat v}$: a parameter with large gradients is barely
+    decayed and one with small gradients is decayed hard. Decoupled, every
+    parameter shrinks by the same factor $1 - \eta\lambda$ per step, as weight
+    decay does under plain SGD. The rate $\eta$ is the current one, so a
+    schedule scales the decay too.
+
+    Parameters
+    ----------
+    lr : float > 0, default 1e-3
+    beta1, beta2, eps : as in :class:`Adam`
+    weight_decay : float >= 0, default 1e-2
+        $\lambda$; applied to every parameter, biases included. ``lr * weight_decay``
+        must stay below 1.
+    """
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 1e-2):
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
+        if self.lr * self.weight_decay >= 1:
+            raise ValueError(f"AdamW shrinks every weight by the factor 1 - lr * weight_decay per step, which must "
+                             f"stay above 0; got lr={self.lr:g} and weight_decay={self.weight_decay:g} "
+                             f"(product {self.lr * self.weight_decay:g}). Typical values: lr 1e-3, weight_decay 1e-2.")
+
+    def _update(self, name, value, grad):
+        if self.weight_decay:
+            value *= 1.0 - self.lr * self.weight_decay  # decoupled: not part of the gradient Adam rescales
+        self._adam_step(name, value, grad)
+
+    def __repr__(self):
+        return f"AdamW(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps}, weight_decay={self.weight_decay})"
+
+
+def clip_grad_norm(parameters, max_norm: float) -> float:
+    r"""Scale all gradients by one factor so that their global norm is at most ``max_norm``.
+
+    The global norm joins every gradient into one long vector,
+    $\lVert g\rVert = \sqrt{\sum_p \lVert g_p\rVert^2}$ over the parameters $p$.
+    If it exceeds $c$ = ``max_norm``, every gradient is multiplied by
+    $c / \lVert g\rVert$: the norm becomes exactly $c$ and the direction of
+    the step is unchanged. Otherwise nothing changes. A rare huge gradient
+    (a spike in the loss) then moves the parameters by a bounded step
+    instead of throwing them far away.
+
+    Parameters
+    ----------
+    parameters : list from :meth:`Sequential.parameters <nnlib.model.Sequential.parameters>`
+        (or anything :func:`as_parameters` accepts); gradients are scaled in place.
+    max_norm : float > 0
+
+    Returns
+    -------
+    float
+        The global norm before clipping.
+    """
+    params = as_parameters(parameters)
+    max_norm = check_positive_number(max_norm, "max_norm", " It is the largest global gradient norm allowed, "
+                                                           "e.g. 1.0 or 5.0.")
+    with numeric_guard("clip_grad_norm", "The gradients are too large for the data type: the run has probably "
+                                         "diverged; try a smaller learning rate."):
+        return _clip_grad_norm(params, max_norm)
+
+
+def _clip_grad_norm(params, max_norm: float) -> float:
+    """:func:`clip_grad_norm` without checks (``fit`` checks once, before the first step)."""
+    total = math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params))
+    if total > max_norm:
+        scale = max_norm / total
+        for p in params:
+            p.grad *= scale  # in place: the layers' own gradient arrays
+    return total
