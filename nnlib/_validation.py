@@ -309,6 +309,15 @@ def check_rng(rng) -> np.random.Generator:
     )
 
 
+def check_choice(value, name: str, choices, hint: str = "") -> str:
+    """Require one of a few allowed names (such as ``"min"`` or ``"max"``), spelled exactly."""
+    if isinstance(value, str) and value in choices:
+        return value
+    allowed = ", ".join(repr(choice) for choice in choices)
+    error = ValueError if isinstance(value, str) else TypeError
+    raise error(f"{name} must be one of {allowed}, got {type(value).__name__} {value!r}.{hint}")
+
+
 def lookup_name(value, registry: dict, what: str):
     """Find ``value`` in a name registry, ignoring case, spaces and hyphens."""
     key = value.strip().lower().replace("-", "_").replace(" ", "_")

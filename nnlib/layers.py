@@ -6,7 +6,13 @@ Every layer has
 * ``backward(dout)``: takes $\partial L / \partial\,\text{output}$ and returns
   $\partial L / \partial x$, filling ``grads`` for the layer's parameters;
 * ``params`` and ``grads``: dicts with the same keys (empty for layers
-  without parameters).
+  without parameters);
+* ``buffers``: arrays that are part of the layer's state but not trained
+  (the running statistics of :class:`~nnlib.normalization.BatchNorm`), empty for most layers;
+* ``training``: ``True`` in training mode, ``False`` in evaluation mode. Only
+  layers that behave differently in the two (``BatchNorm``, ``Dropout``) read it;
+  :meth:`Sequential.train <nnlib.model.Sequential.train>` and ``eval`` set it
+  for every layer of a network.
 
 Shapes are batch-first: ``x`` is ``(batch, in_features)``.
 
@@ -34,9 +40,15 @@ from .init import get_initializer
 class Layer:
     """Base class. Subclasses set ``params``/``grads`` and implement the four hooks below."""
 
+    #: Training mode (the default) or evaluation mode; a class default, so that a layer
+    #: written from scratch without ``super().__init__()`` has it too.
+    training: bool = True
+
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}  # state that is not trained (running statistics)
+        self.training = True
         self._out_shape = None  # shape of the last forward output; backward's dout must match it
 
     def forward(self, x):

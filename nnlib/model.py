@@ -13,22 +13,33 @@ the first step, so the loop calls the layers' unchecked ``_forward`` and
 Divergence: ``fit`` stops with a :class:`~nnlib.divergence.TrainingDivergedError` as
 soon as a run has clearly diverged, long before the numbers overflow; the rules are in
 :mod:`nnlib.divergence`.
+
+Training and evaluation mode: some layers behave differently while a network trains
+(:class:`~nnlib.dropout.Dropout` drops units, :class:`~nnlib.normalization.BatchNorm`
+uses the batch's statistics) and when it is used (no dropping, running statistics).
+:meth:`Sequential.train` and :meth:`Sequential.eval` switch every layer; ``forward``
+uses the current mode, ``predict`` always evaluation mode. ``fit`` takes its training
+steps in training mode and does everything else in evaluation mode (see its docstring).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from ._validation import (as_float_array, check_batch, check_bool, check_dtype, check_finite, check_labels, check_not_empty,
-                          check_positive_int, check_rng, check_same_length, lookup_name, numeric_guard)
+                          check_positive_int, check_positive_number, check_rng, check_same_length, lookup_name,
+                          numeric_guard)
+from .callbacks import StopTraining
 from .divergence import DIVERGENCE, DivergenceWatch, TrainingDivergedError, divergence_hint
 from .layers import Layer
 from .losses import Loss, get_loss
-from .optim import SGD, Optimizer
+from .optim import SGD, Optimizer, _clip_grad_norm
 from .progress import ProgressBar, in_notebook
 from .regularization import Penalty
+from .schedules import as_schedule, checked_rate
 
 # Overflow or 0/0 during training means divergence: raise at once instead of warning.
 _RAISE_ON_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="ignore")
@@ -66,6 +77,16 @@ class History:
         Per-epoch metric on the training batches, if a metric was given.
     start_loss : float or None
         The loss before training, on 64 rows spread over ``X`` (see :data:`DIVERGENCE`).
+    lr : list of float
+        The learning rate of every step, in order (constant without ``lr_schedule``).
+    grad_norm : list of float
+        With ``clip_norm``: the global gradient norm of every step, before clipping.
+    validation : bool
+        Whether ``fit`` had ``validation_data`` (so ``val_loss`` is recorded).
+    stopped_epoch : int or None
+        The epoch after which a callback stopped the run (:class:`~nnlib.callbacks.StopTraining`).
+    stop_reason : str or None
+        Why it stopped: the message of that ``StopTraining``.
     """
 
     loss: list = field(default_factory=list)
@@ -75,6 +96,11 @@ class History:
     val_metric: list = field(default_factory=list)
     metric_name: str | None = None
     start_loss: float | None = None
+    lr: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    validation: bool = False
+    stopped_epoch: int | None = None
+    stop_reason: str | None = None
 
 
 # ---------------------------------------------------------------- accuracy
@@ -150,6 +176,14 @@ class Sequential:
     layers : list of Layer, or the layers one by one
         E.g. ``Sequential([Dense(3, 4), Activation("sigmoid"), Dense(4, 1)])``;
         ``Sequential(Dense(3, 4), Activation("sigmoid"), Dense(4, 1))`` means the same.
+
+    Attributes
+    ----------
+    layers : list of Layer
+    training : bool
+        ``True`` in training mode (the mode of a new model), ``False`` in
+        evaluation mode; set it with :meth:`train` and :meth:`eval` (assigning
+        it does the same), which switch every layer.
     """
 
     def __init__(self, *layers, **keywords):
@@ -181,6 +215,34 @@ class Sequential:
                     hint = " Build layers with nnlib.layers.Dense(...), Activation(...)."
                 raise TypeError(f"layer {i} is a {type(layer).__name__}, not an nnlib Layer.{hint}")
         self.layers = layers
+        self.train()  # a new model starts in training mode, every layer alike
+
+    # -- training and evaluation mode -------------------------------------------
+    def train(self, mode: bool = True) -> "Sequential":
+        """Switch every layer to training mode (``mode=False``: evaluation mode); returns the model.
+
+        Training mode: :class:`~nnlib.dropout.Dropout` drops units and
+        :class:`~nnlib.normalization.BatchNorm` normalises with the batch's
+        statistics (and updates its running ones). Evaluation mode: no
+        dropping, running statistics. Other layers behave the same in both.
+        """
+        mode = check_bool(mode, "mode")
+        for layer in self.layers:
+            layer.training = mode
+        self._training = mode
+        return self
+
+    def eval(self) -> "Sequential":
+        """Switch every layer to evaluation mode; returns the model. Same as ``train(False)``."""
+        return self.train(False)
+
+    @property
+    def training(self) -> bool:
+        return self._training
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        self.train(mode)
 
     @property
     def dtype(self):
@@ -250,14 +312,24 @@ class Sequential:
         return dout
 
     def predict(self, x, batch_size: int = 4096):
-        """Outputs for ``x`` in chunks (memory stays bounded for large inputs)."""
+        """Outputs for ``x`` in chunks (memory stays bounded for large inputs), in evaluation mode.
+
+        The model is switched to evaluation mode for the call and back to its
+        mode afterwards, so dropout is off and batch normalisation uses its
+        running statistics: a sample's prediction does not depend on the chunk.
+        """
         x = as_float_array(x, "x", dtype=self.dtype)
         check_batch(x, "x")
         check_finite(x, "x")
         batch_size = check_positive_int(batch_size, "batch_size")
-        with numeric_guard("Sequential.predict", "The weights or the inputs are too large: scale the "
-                                                 "inputs (e.g. nnlib.data.standardize), or retrain."):
-            chunks = [self._checked_forward(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+        was_training = self._training
+        self.eval()
+        try:
+            with numeric_guard("Sequential.predict", "The weights or the inputs are too large: scale the "
+                                                     "inputs (e.g. nnlib.data.standardize), or retrain."):
+                chunks = [self._checked_forward(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+        finally:
+            self.train(was_training)
         return np.concatenate(chunks, axis=0)
 
     def parameters(self) -> list[Parameter]:
@@ -266,30 +338,80 @@ class Sequential:
                 for i, layer in enumerate(self.layers) for key in layer.params]
 
     def astype(self, dtype) -> "Sequential":
-        """Convert every parameter to ``dtype`` (float32 or float64) in place; returns self."""
+        """Convert every parameter and buffer to ``dtype`` (float32 or float64) in place; returns self."""
         dtype = check_dtype(dtype)
         for layer in self.layers:
             for key in layer.params:
                 layer.params[key] = layer.params[key].astype(dtype)
                 layer.grads[key] = np.zeros_like(layer.params[key])
+            buffers = getattr(layer, "buffers", {})
+            for key in buffers:
+                buffers[key] = buffers[key].astype(dtype)
             if hasattr(layer, "dtype"):
                 layer.dtype = dtype
         return self
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, named ``"<layer index>.<key>"`` (e.g. ``"0.W"``).
+
+        Buffers are the state a layer keeps without training it, such as the
+        running statistics of :class:`~nnlib.normalization.BatchNorm`
+        (``"1.running_mean"``). The copies do not change when the model trains
+        on, so a state can be restored later with :meth:`load_state_dict`.
+        """
+        state = {p.name: p.value.copy() for p in self.parameters()}
+        for i, layer in enumerate(self.layers):
+            for key, value in getattr(layer, "buffers", {}).items():
+                state[f"{i}.{key}"] = value.copy()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy the arrays of ``state`` (from :meth:`state_dict`) into the model's own, in place.
+
+        In place, so the lists from :meth:`parameters` and an optimiser's
+        state still refer to the model's arrays. Every name must match, with
+        the same shape: a state belongs to one architecture.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict needs the dict from model.state_dict(), got {type(state).__name__}.")
+        targets = {p.name: p.value for p in self.parameters()}
+        for i, layer in enumerate(self.layers):
+            for key, value in getattr(layer, "buffers", {}).items():
+                targets[f"{i}.{key}"] = value
+        if set(state) != set(targets):
+            missing, extra = sorted(set(targets) - set(state)), sorted(set(state) - set(targets))
+            raise ValueError(f"load_state_dict: the state does not fit this model (missing {missing}, unexpected "
+                             f"{extra}). A state can only be loaded into a model with the same layers.")
+        for name, target in targets.items():
+            value = as_float_array(state[name], f"load_state_dict: {name!r}")
+            if value.shape != target.shape:
+                raise ValueError(f"load_state_dict: {name!r} has shape {value.shape}, but the model's has "
+                                 f"{target.shape}. A state can only be loaded into a model with the same layers.")
+            check_finite(value, f"load_state_dict: {name!r}")
+        for name, target in targets.items():
+            np.copyto(target, state[name], casting="same_kind")
 
     # -- training ----------------------------------------------------------------
     def fit(self, X, y, loss="mse", optimizer: Optimizer | None = None, epochs: int = 100,
             batch_size: int | None = None, rng=None, shuffle: bool = True,
             validation_data=None, metric: str | Callable | None = None, penalty=None,
-            progress: bool | None = None, callbacks=()) -> History:
+            progress: bool | None = None, callbacks=(), lr_schedule=None,
+            clip_norm: float | None = None) -> History:
         r"""Train with mini-batch gradient descent.
 
         Each step: forward a batch, compute the loss (plus ``penalty`` on the
-        weights of every ``Dense`` and ``Conv2D`` layer), back-propagate, and let
-        ``optimizer`` update the parameters.
+        weights of every ``Dense`` and ``Conv2D`` layer), back-propagate,
+        optionally clip the gradients, and let ``optimizer`` update the parameters.
 
         Everything is checked once, before the first step: ``X`` and ``y``
         (finite numbers, matching lengths, targets that suit the loss, the
         shapes the layers expect) and every argument.
+
+        Modes: the training steps run in training mode (dropout on, batch
+        statistics); everything else runs in evaluation mode: the check of the
+        first rows and the starting loss, the validation loss and metric, and
+        the callbacks. When ``fit`` returns (or raises), the model is back in
+        the mode it was in before the call.
 
         Parameters
         ----------
@@ -311,11 +433,23 @@ class Sequential:
         progress : bool or None
             Show a progress bar; ``None`` shows it in notebooks only.
         callbacks : callable or iterable of callables ``f(epoch, model, history)``
-            Called after every epoch.
+            Called after every epoch, in evaluation mode; one may end the run by
+            raising :class:`~nnlib.callbacks.StopTraining` (see :mod:`nnlib.callbacks`,
+            e.g. :class:`~nnlib.callbacks.EarlyStopping`).
+        lr_schedule : schedule or callable ``t -> rate``, optional
+            Before step ``t`` (counted in optimiser steps from 0 over the whole
+            run, not in epochs) the optimiser's ``lr`` is set to
+            ``lr_schedule(t)``; see :mod:`nnlib.schedules`. After ``fit`` the
+            optimiser keeps the rate of the last step.
+        clip_norm : float > 0, optional
+            Clip the gradients to this global norm before every update
+            (:func:`~nnlib.optim.clip_grad_norm`); ``history.grad_norm`` then
+            records each step's norm before clipping.
 
         Returns
         -------
         History
+            Among others ``history.lr``, the rate of every step.
 
         Raises
         ------
@@ -337,58 +471,101 @@ class Sequential:
         penalty = _check_penalty(penalty)
         show = in_notebook() if progress is None else check_bool(progress, "progress")
         callbacks = _check_callbacks(callbacks)
+        schedule = as_schedule(lr_schedule)
+        rate_owner = _rate_owner(optimizer)
+        if schedule is not None:
+            checked_rate(schedule, 0)  # a schedule that cannot give step 0 a rate fails before training
+        if clip_norm is not None:
+            clip_norm = check_positive_number(clip_norm, "clip_norm", " It is the largest global gradient norm "
+                                                                      "allowed, e.g. 1.0 or 5.0.")
+        self._check_training_batches(n, batch_size)
 
-        # One checked forward pass over the first rows: every layer checks the shape it gets,
-        # the output's shape tells us what the targets must look like, and its loss is the
-        # starting value the divergence rules compare against.
-        y_array = np.asarray(y) if not isinstance(y, np.ndarray) else y
-        check_same_length(X, y_array, "X", "y")
-        m = min(n, DIVERGENCE["start_samples"])
-        spread = np.linspace(0, n - 1, m).round().astype(np.intp)  # m rows spread evenly over X
-        probe = self._probe_output(X[spread], "X")
-        y = _prepare_targets(loss_fn, y_array, (n,) + probe.shape[1:], X.dtype, "y")
-        validation = None
-        if validation_data is not None:
-            validation = self._prepare_validation(validation_data, X, loss_fn)
-        truth = val_truth = None
-        if metric_fn is accuracy:
-            columns = probe.shape[1] if probe.ndim == 2 else 1
-            truth = _true_classes(y, columns)
-            if validation is not None:
-                val_truth = _true_classes(validation[1], columns, "validation_data y_val")
+        was_training = self._training
+        self.eval()  # the probes must not drop units or move running statistics
+        try:
+            # One checked forward pass over the first rows: every layer checks the shape it gets,
+            # the output's shape tells us what the targets must look like, and its loss is the
+            # starting value the divergence rules compare against.
+            y_array = np.asarray(y) if not isinstance(y, np.ndarray) else y
+            check_same_length(X, y_array, "X", "y")
+            m = min(n, DIVERGENCE["start_samples"])
+            spread = np.linspace(0, n - 1, m).round().astype(np.intp)  # m rows spread evenly over X
+            probe = self._probe_output(X[spread], "X")
+            y = _prepare_targets(loss_fn, y_array, (n,) + probe.shape[1:], X.dtype, "y")
+            validation = None
+            if validation_data is not None:
+                validation = self._prepare_validation(validation_data, X, loss_fn)
+            truth = val_truth = None
+            if metric_fn is accuracy:
+                columns = probe.shape[1] if probe.ndim == 2 else 1
+                truth = _true_classes(y, columns)
+                if validation is not None:
+                    val_truth = _true_classes(validation[1], columns, "validation_data y_val")
 
-        params = self.parameters()
-        optimizer.check_state(params)
-        custom_loss = type(loss_fn).forward is not Loss.forward
-        history = History(metric_name=getattr(metric_fn, "__name__", None) if metric_fn else None)
-        run = _Run(calls=[_layer_calls(layer) for layer in self.layers], loss_fn=loss_fn,
-                   loss_forward=loss_fn.forward if custom_loss else loss_fn._forward, optimizer=optimizer,
-                   params=params, penalty=penalty, metric=metric_fn, truth=truth)
-        history.start_loss = self._start_loss(probe, y[spread], run)
-        run.watch = DivergenceWatch(history.start_loss, optimizer, history)
-        bar = ProgressBar(epochs, "epoch") if show else None
-
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
-            total, correct_sum = 0.0, 0.0
-            for step, start in enumerate(range(0, n, batch_size), start=1):
-                idx = order[start:start + batch_size]
-                xb, yb = (X, y) if batch_size == n else (X[idx], y[idx])
-                y_hat, value = self._train_step(xb, yb, run, epoch, step)
-                history.step_loss.append(value)
-                total += value * len(idx)
-                if metric_fn:
-                    correct_sum += run.batch_metric(y_hat, yb, idx if batch_size < n else slice(None)) * len(idx)
-            history.loss.append(total / n)
-            if metric_fn:
-                history.train_metric.append(correct_sum / n)
-            if validation is not None:
-                self._validate(validation, val_truth, run, history, epoch)
+            params = self.parameters()
+            optimizer.check_state(params)
+            custom_loss = type(loss_fn).forward is not Loss.forward
+            history = History(metric_name=getattr(metric_fn, "__name__", None) if metric_fn else None,
+                              validation=validation is not None)
+            run = _Run(calls=[_layer_calls(layer) for layer in self.layers], loss_fn=loss_fn,
+                       loss_forward=loss_fn.forward if custom_loss else loss_fn._forward, optimizer=optimizer,
+                       params=params, penalty=penalty, metric=metric_fn, truth=truth, clip_norm=clip_norm,
+                       grad_norms=history.grad_norm)
+            history.start_loss = self._start_loss(probe, y[spread], run)
+            run.watch = DivergenceWatch(history.start_loss, optimizer, history)
             for callback in callbacks:
-                callback(epoch, self, history)
-            if bar:
-                bar.update(epoch, self._summary(history), force=epoch == epochs)
+                if hasattr(callback, "on_train_begin"):
+                    callback.on_train_begin(self, history)
+            bar = ProgressBar(epochs, "epoch") if show else None
+
+            t = 0  # optimiser steps taken over the whole run: the schedule's clock
+            for epoch in range(1, epochs + 1):
+                self.train()
+                order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
+                total, correct_sum = 0.0, 0.0
+                for step, start in enumerate(range(0, n, batch_size), start=1):
+                    idx = order[start:start + batch_size]
+                    xb, yb = (X, y) if batch_size == n else (X[idx], y[idx])
+                    if schedule is not None:
+                        rate_owner.lr = checked_rate(schedule, t)
+                    y_hat, value = self._train_step(xb, yb, run, epoch, step)
+                    history.step_loss.append(value)
+                    history.lr.append(rate_owner.lr)
+                    t += 1
+                    total += value * len(idx)
+                    if metric_fn:
+                        correct_sum += run.batch_metric(y_hat, yb, idx if batch_size < n else slice(None)) * len(idx)
+                self.eval()
+                history.loss.append(total / n)
+                if metric_fn:
+                    history.train_metric.append(correct_sum / n)
+                if validation is not None:
+                    self._validate(validation, val_truth, run, history, epoch)
+                stop = _run_callbacks(callbacks, epoch, self, history)
+                if bar:
+                    bar.update(epoch, self._summary(history) + (", stopped early" if stop else ""),
+                               force=stop or epoch == epochs)
+                if stop:
+                    break
+            for callback in callbacks:
+                if hasattr(callback, "on_train_end"):
+                    callback.on_train_end(self, history)
+        finally:
+            self.train(was_training)
         return history
+
+    def _check_training_batches(self, n, batch_size):
+        """Refuse mini-batches smaller than a layer needs in training mode (BatchNorm: 2 samples)."""
+        smallest = n - (math.ceil(n / batch_size) - 1) * batch_size  # the last mini-batch
+        for i, layer in enumerate(self.layers):
+            need = getattr(layer, "min_training_batch", 1)
+            if smallest < need:
+                raise ValueError(
+                    f"layer {i} ({layer!r}) needs at least {need} samples in every training mini-batch, but with "
+                    f"{n} samples and batch_size {batch_size} the last mini-batch holds {smallest}. Choose a "
+                    f"batch_size that leaves no such remainder (for example {_batch_size_hint(n, batch_size, need)})"
+                    f", or leave out {smallest} sample(s)."
+                )
 
     def _probe_output(self, X_part, name):
         """The checked forward pass on a few rows; overflow here means the inputs are far too large."""
@@ -416,6 +593,8 @@ class Sequential:
                 self._fast_backward(run.loss_fn.backward(), run.calls, input_grad=False)
                 if run.penalty is not None:
                     run.penalty.add_grads(self)
+                if run.clip_norm is not None:
+                    run.grad_norms.append(_clip_grad_norm(run.params, run.clip_norm))
                 run.optimizer._step(run.params)
         except TrainingDivergedError:
             raise
@@ -544,6 +723,37 @@ def _check_penalty(penalty):
                     f"{type(penalty).__name__} {penalty!r}.")
 
 
+def _rate_owner(optimizer):
+    """The optimiser whose ``lr`` a schedule sets: the innermost one of a wrapper (its ``inner``)."""
+    owner = optimizer
+    while isinstance(getattr(owner, "inner", None), Optimizer):
+        owner = owner.inner
+    return owner
+
+
+def _batch_size_hint(n, batch_size, need):
+    """A batch size near ``batch_size`` whose last mini-batch has at least ``need`` samples."""
+    for candidate in sorted(range(need, n + 1), key=lambda b: (abs(b - batch_size), -b)):
+        if n - (math.ceil(n / candidate) - 1) * candidate >= need:
+            return candidate
+    return n
+
+
+def _run_callbacks(callbacks, epoch, model, history) -> bool:
+    """Call every callback; True if one raised StopTraining (all of them still run this epoch)."""
+    stop = None
+    for callback in callbacks:
+        try:
+            callback(epoch, model, history)
+        except StopTraining as reason:
+            stop = stop or reason
+    if stop is not None:
+        history.stopped_epoch = epoch
+        history.stop_reason = str(stop)
+        return True
+    return False
+
+
 def _check_callbacks(callbacks):
     if callbacks is None:
         return []
@@ -572,6 +782,8 @@ class _Run:
     penalty: object
     metric: Callable | None
     truth: np.ndarray | None
+    clip_norm: float | None = None
+    grad_norms: list | None = None
     watch: "DivergenceWatch | None" = None
 
     def batch_metric(self, y_hat, yb, idx):

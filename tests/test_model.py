@@ -225,3 +225,90 @@ def test_hand_written_layers_and_losses_still_train(rng):
                         progress=False)
     assert len(history.step_loss) == 80 and history.loss[-1] < history.loss[0]
     assert model.predict(X).shape == (16, 1)
+
+
+# ---------------------------------------------------------------- training and evaluation mode
+def dropout_net(rng, p=0.5):
+    from nnlib.dropout import Dropout
+    from nnlib.normalization import BatchNorm
+
+    return Sequential([Dense(3, 16, rng=rng), BatchNorm(16), Activation("relu"), Dropout(p, rng=0),
+                       Dense(16, 2, rng=rng)])
+
+
+def test_train_and_eval_switch_every_layer(rng):
+    model = dropout_net(rng)
+    assert model.training and all(layer.training for layer in model.layers)
+    assert model.eval() is model
+    assert not model.training and not any(layer.training for layer in model.layers)
+    model.training = True  # assigning the attribute switches the layers too
+    assert all(layer.training for layer in model.layers)
+    model.train(False)
+    assert not any(layer.training for layer in model.layers)
+
+
+@pytest.mark.parametrize("start_in_training_mode", [True, False])
+def test_fit_trains_in_training_mode_and_leaves_the_mode_it_found(start_in_training_mode, rng):
+    model = dropout_net(rng)
+    model.train(start_in_training_mode)
+    seen = []
+    X, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)
+    original_forward = model.layers[3]._forward
+
+    def spying_forward(x):
+        seen.append(model.layers[3].training)
+        return original_forward(x)
+
+    model.layers[3]._forward = spying_forward
+    model.fit(X, y, loss=SoftmaxCrossEntropy(), epochs=2, batch_size=10, validation_data=(X[:4], y[:4]),
+              progress=False)
+    # the first-rows check, the validation probe, then 2 steps and 1 validation pass per epoch
+    assert seen == [False, False, True, True, False, True, True, False]
+    assert model.training == start_in_training_mode
+    with pytest.raises(ValueError):
+        model.fit(X, np.full(20, 7), loss=SoftmaxCrossEntropy(), epochs=1, progress=False)
+    assert model.training == start_in_training_mode  # also after an error
+
+
+def test_validation_and_starting_loss_are_measured_in_evaluation_mode(rng):
+    model = dropout_net(rng, p=0.8)
+    X, y = rng.standard_normal((30, 3)), rng.integers(0, 2, 30)
+    start = SoftmaxCrossEntropy()(model.predict(X), y)  # 30 rows: the starting loss uses all of them
+    val_losses = []
+    history = model.fit(X, y, loss=SoftmaxCrossEntropy(), optimizer=SGD(0.05), epochs=3, batch_size=10,
+                        validation_data=(X, y), progress=False,
+                        callbacks=lambda epoch, m, h: val_losses.append(SoftmaxCrossEntropy()(m.predict(X), y)))
+    assert history.start_loss == pytest.approx(start, rel=1e-12)
+    np.testing.assert_allclose(history.val_loss, val_losses, rtol=1e-12)
+
+
+def test_predict_uses_evaluation_mode_and_restores_the_mode(rng):
+    model = dropout_net(rng)
+    X = rng.standard_normal((6, 3))
+    model.forward(X)  # training mode: moves the running statistics once
+    expected = model.eval().forward(X)
+    model.train()
+    np.testing.assert_array_equal(model.predict(X), expected)
+    np.testing.assert_allclose(model.predict(X, batch_size=1), expected, rtol=1e-12)  # one sample is fine in eval mode
+    assert model.training
+
+
+# ---------------------------------------------------------------- gradient clipping in fit
+def test_fit_clips_the_global_gradient_norm_before_each_update(rng):
+    from nnlib.optim import clip_grad_norm
+
+    X, y = rng.standard_normal((16, 3)) * 3, rng.standard_normal((16, 2)) * 5
+    clipped = mlp([3, 6, 2], "tanh", np.random.default_rng(0))
+    history = clipped.fit(X, y, loss=MSE(), optimizer=SGD(0.1), epochs=4, clip_norm=0.5, progress=False)
+    by_hand = mlp([3, 6, 2], "tanh", np.random.default_rng(0))
+    loss, norms = MSE(), []
+    for _ in range(4):
+        loss.forward(by_hand.forward(X), y)
+        by_hand.backward(loss.backward())
+        norms.append(clip_grad_norm(by_hand.parameters(), 0.5))
+        SGD(0.1).step(by_hand.parameters())
+    np.testing.assert_allclose(history.grad_norm, norms, rtol=1e-12)
+    assert min(norms) > 0.5  # every step was clipped
+    for mine, theirs in zip(clipped.parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(mine.value, theirs.value, rtol=1e-12)
+    assert mlp([3, 4, 2], "tanh", rng).fit(X, y, epochs=2, progress=False).grad_norm == []
