@@ -65,7 +65,8 @@ Where things are
 ``tensor``      :class:`Tensor`, the array engine, and its elementwise,
                 reduction, shape and matrix operations
 ``ops``         :func:`where`, :func:`maximum`, :func:`minimum`,
-                :func:`log_softmax`, :func:`conv2d`, :func:`max_pool2d`
+                :func:`log_softmax`, :func:`conv2d`, :func:`max_pool2d`,
+                :func:`batch_norm`, :func:`layer_norm`, :func:`dropout`
 ``losses``      :func:`sse`, :func:`mse`, :func:`binary_cross_entropy`,
                 :func:`softmax_cross_entropy`, :func:`l1_penalty`, :func:`l2_penalty`
 ``sequential``  nnlib's ``Sequential`` models on the engine: :func:`sequential_loss`,
@@ -81,7 +82,7 @@ from __future__ import annotations
 
 from .graph import is_grad_enabled, no_grad, topological_order
 from .losses import binary_cross_entropy, l1_penalty, l2_penalty, mse, softmax_cross_entropy, sse
-from .ops import conv2d, log_softmax, max_pool2d, maximum, minimum, where
+from .ops import batch_norm, conv2d, dropout, layer_norm, log_softmax, max_pool2d, maximum, minimum, where
 from .sequential import (ACTIVATION_RULES, apply_activation, apply_layer, apply_loss, apply_penalty,
                          sequential_forward, sequential_gradients, sequential_loss, sequential_parameters, train_sgd)
 from .tensor import Tensor, as_tensor
@@ -89,7 +90,8 @@ from .value import Value
 
 __all__ = [
     "ACTIVATION_RULES", "Tensor", "Value", "apply_activation", "apply_layer", "apply_loss", "apply_penalty",
-    "as_tensor", "binary_cross_entropy", "conv2d", "is_grad_enabled", "l1_penalty", "l2_penalty", "log_softmax",
+    "as_tensor", "batch_norm", "binary_cross_entropy", "conv2d", "dropout", "is_grad_enabled", "l1_penalty",
+    "l2_penalty", "layer_norm", "log_softmax",
     "max_pool2d", "maximum", "minimum", "mse", "no_grad", "sequential_forward", "sequential_gradients",
     "sequential_loss", "sequential_parameters", "softmax_cross_entropy", "sse", "topological_order", "train_sgd",
     "where",

@@ -1,8 +1,12 @@
-r"""Operations on several tensors, and the layers of chapter 10, composed from Tensor's primitives.
+r"""Operations on several tensors, and the layers of chapters 10 to 13, composed from Tensor's primitives.
 
 Only :func:`where` has a backward rule of its own; :func:`maximum`,
-:func:`minimum`, :func:`log_softmax`, :func:`conv2d` and :func:`max_pool2d`
-are compositions, so the engine differentiates them without being told how.
+:func:`minimum`, :func:`log_softmax`, :func:`conv2d`, :func:`max_pool2d`,
+:func:`batch_norm`, :func:`layer_norm` and :func:`dropout` are compositions,
+so the engine differentiates them without being told how. For the
+normalisations that is the point: the three-path derivation in the docstring
+of :class:`nnlib.normalization.BatchNorm` is exactly what the engine does by
+following the graph of the mean and the variance.
 """
 from __future__ import annotations
 
@@ -103,3 +107,67 @@ def max_pool2d(x: Tensor, size: int = 2) -> Tensor:
     batch, channels, height, width = x.shape
     blocks = x.reshape(batch, channels, height // size, size, width // size, size).transpose(0, 1, 2, 4, 3, 5)
     return blocks.reshape(batch, channels, height // size, width // size, size * size).max(axis=-1)
+
+
+def _normalize(x: Tensor, axes: tuple, eps: float) -> Tensor:
+    r"""$(x - \mu) / \sqrt{\sigma^2 + \epsilon}$ with $\mu$ and $\sigma^2$ over ``axes``, kept as graph nodes."""
+    centred = x - x.mean(axis=axes, keepdims=True)
+    variance = (centred * centred).mean(axis=axes, keepdims=True)
+    return centred * (variance + eps) ** -0.5
+
+
+def _per_channel(vector: Tensor, x: Tensor) -> Tensor:
+    """A (C,) parameter reshaped to broadcast over axis 1 of ``x``: (1, C) or (1, C, 1, 1)."""
+    return vector.reshape((1, x.shape[1]) + (1,) * (x.ndim - 2))
+
+
+def batch_norm(x: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5,
+               running_mean=None, running_var=None) -> Tensor:
+    r"""Batch normalisation, as :class:`nnlib.normalization.BatchNorm`, composed from primitives.
+
+    Without running statistics (training mode) the batch's mean and variance
+    over axis 0 (and the spatial axes 2, 3 of feature maps) are nodes of the
+    graph, so the gradient flows through them to every sample. With
+    ``running_mean`` and ``running_var`` (evaluation mode) they are constants.
+    Running statistics are never updated here.
+
+    Shapes: x (N, C) or (N, C, H, W); gamma, beta, running statistics (C,).
+    """
+    x, gamma, beta = as_tensor(x, "x"), as_tensor(gamma, "gamma"), as_tensor(beta, "beta")
+    if x.ndim not in (2, 4) or gamma.shape != (x.shape[1],) or beta.shape != gamma.shape:
+        raise ValueError(f"batch_norm needs x (N, C) or (N, C, H, W) and gamma, beta of shape (C,), got x {x.shape}, "
+                         f"gamma {gamma.shape} and beta {beta.shape}.")
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    if running_mean is None:
+        x_hat = _normalize(x, axes, eps)
+    else:
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        mean = np.asarray(running_mean, dtype=x.dtype).reshape(shape)
+        inv_std = 1.0 / np.sqrt(np.asarray(running_var, dtype=x.dtype).reshape(shape) + eps)
+        x_hat = (x - mean) * inv_std
+    return x_hat * _per_channel(gamma, x) + _per_channel(beta, x)
+
+
+def layer_norm(x: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Tensor:
+    r"""Layer normalisation, as :class:`nnlib.normalization.LayerNorm`: each sample over all its values.
+
+    Shapes: x (N, C) or (N, C, H, W); gamma, beta (C,).
+    """
+    x, gamma, beta = as_tensor(x, "x"), as_tensor(gamma, "gamma"), as_tensor(beta, "beta")
+    if x.ndim not in (2, 4) or gamma.shape != (x.shape[1],) or beta.shape != gamma.shape:
+        raise ValueError(f"layer_norm needs x (N, C) or (N, C, H, W) and gamma, beta of shape (C,), got x {x.shape}, "
+                         f"gamma {gamma.shape} and beta {beta.shape}.")
+    x_hat = _normalize(x, tuple(range(1, x.ndim)), eps)
+    return x_hat * _per_channel(gamma, x) + _per_channel(beta, x)
+
+
+def dropout(x: Tensor, mask) -> Tensor:
+    r"""Dropout with a given scaled mask (entries 0 and $1/(1-p)$), as :class:`nnlib.dropout.Dropout`.
+
+    $o = x \odot m$; the mask is a constant, so $\partial o/\partial x = m$.
+    """
+    x = as_tensor(x, "x")
+    mask = np.asarray(mask, dtype=x.dtype)
+    if mask.shape != x.shape:
+        raise ValueError(f"dropout needs a mask of the input's shape {x.shape}, got {mask.shape}.")
+    return x * mask

@@ -15,11 +15,13 @@ from .. import regularization
 from .._validation import as_float_array, check_positive_int, check_positive_number, check_rng
 from ..activations import get_activation
 from ..conv import Conv2D, MaxPool2D, Reshape
+from ..dropout import Dropout
 from ..layers import Activation, Dense, Flatten
+from ..normalization import BatchNorm, LayerNorm
 from ..losses import MSE, SSE, BinaryCrossEntropy, SoftmaxCrossEntropy, get_loss
 from ..regularization import L1, L2
 from .losses import binary_cross_entropy, l1_penalty, l2_penalty, mse, softmax_cross_entropy, sse
-from .ops import conv2d, max_pool2d, minimum, where
+from .ops import batch_norm, conv2d, dropout, layer_norm, max_pool2d, minimum, where
 from .tensor import Tensor
 
 _GELU_SCALE = math.sqrt(2.0 / math.pi)  # Python floats keep float32 tensors float32
@@ -87,7 +89,14 @@ def sequential_parameters(model) -> dict[str, Tensor]:
 
 
 def apply_layer(layer, x: Tensor, params: dict, index: int) -> Tensor:
-    """The output of nnlib ``layer`` (the ``index``-th of its model) on ``x``, computed by the engine."""
+    """The output of nnlib ``layer`` (the ``index``-th of its model) on ``x``, computed by the engine.
+
+    Layers with two modes follow ``layer.training``. :class:`~nnlib.normalization.BatchNorm`
+    in training mode differentiates through the batch's statistics and leaves the running
+    ones alone; in evaluation mode it uses the running ones. :class:`~nnlib.dropout.Dropout`
+    in training mode draws its mask from the layer's own ``rng``, as the layer's forward
+    pass does: re-seed ``layer.rng`` to give the engine and the layer the same mask.
+    """
     if isinstance(layer, Dense):
         return x @ params[f"{index}.W"] + params[f"{index}.b"]  # (batch, out) + (out,): broadcast
     if isinstance(layer, Activation):
@@ -100,8 +109,19 @@ def apply_layer(layer, x: Tensor, params: dict, index: int) -> Tensor:
         return conv2d(x, params[f"{index}.W"], params[f"{index}.b"], layer.stride, layer.padding)
     if isinstance(layer, MaxPool2D):
         return max_pool2d(x, layer.size)
+    if isinstance(layer, BatchNorm):
+        gamma, beta = params[f"{index}.gamma"], params[f"{index}.beta"]
+        if layer.training:
+            return batch_norm(x, gamma, beta, layer.eps)
+        return batch_norm(x, gamma, beta, layer.eps, layer.running_mean, layer.running_var)
+    if isinstance(layer, LayerNorm):
+        return layer_norm(x, params[f"{index}.gamma"], params[f"{index}.beta"], layer.eps)
+    if isinstance(layer, Dropout):
+        if not layer.training or layer.p == 0.0:
+            return x
+        return dropout(x, layer.new_mask(x.shape, x.dtype))
     raise TypeError(f"the engine cannot express the layer {layer!r}; it knows Dense, Activation, Flatten, "
-                    "Reshape, Conv2D and MaxPool2D.")
+                    "Reshape, Conv2D, MaxPool2D, BatchNorm, LayerNorm and Dropout.")
 
 
 def sequential_forward(model, x, params: dict | None = None) -> Tensor:
