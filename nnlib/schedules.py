@@ -220,10 +220,11 @@ def checked_rate(schedule, t: int) -> float:
     rate = schedule(t)
     if type(rate) is float and 0.0 < rate < math.inf:  # the common case, kept cheap
         return rate
+    name = repr(schedule) if isinstance(schedule, Schedule) else f"function {getattr(schedule, '__name__', schedule)}"
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"the learning-rate schedule {schedule!r} returned {type(rate).__name__} {rate!r} for step "
+        raise TypeError(f"the learning-rate schedule ({name}) returned {type(rate).__name__} {rate!r} for step "
                         f"{t}; it must return the rate as a number.")
     if not 0.0 < float(rate) < math.inf:
-        raise ValueError(f"the learning-rate schedule {schedule!r} returned {rate!r} for step {t}; a learning rate "
+        raise ValueError(f"the learning-rate schedule ({name}) returned {rate!r} for step {t}; a learning rate "
                          "must be a finite number greater than 0. Check the schedule's formula at that step.")
     return float(rate)

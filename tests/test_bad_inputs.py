@@ -28,8 +28,12 @@ from nnlib.diagnostics import StatsRecorder, layer_statistics
 from nnlib.layers import Activation, Dense, Flatten
 from nnlib.losses import MSE, SSE, BinaryCrossEntropy, SoftmaxCrossEntropy, get_loss
 from nnlib.model import Parameter, Sequential, accuracy
-from nnlib.optim import SGD, Adam
+from nnlib.callbacks import EarlyStopping
+from nnlib.dropout import Dropout
+from nnlib.normalization import BatchNorm, LayerNorm
+from nnlib.optim import SGD, Adam, AdamW, RMSProp, clip_grad_norm
 from nnlib.regularization import L1, L2
+from nnlib.schedules import CosineDecay, ExponentialDecay, LinearWarmup, StepDecay
 
 NNLIB_DIR = os.path.dirname(nnlib.__file__)
 NAN, INF = float("nan"), float("inf")
@@ -519,7 +523,108 @@ case(W, "an initialiser of the wrong shape", lambda: Dense(3, 2, init=lambda i, 
 case(W, "Reshape of a string", lambda: Reshape("1, 8, 8"), TypeError, "whole number", "str")
 
 
-assert len(CASES) >= 150, len(CASES)
+# ---------------------------------------------------------------- Part III: normalisation, dropout, schedules
+P = "part III"
+
+
+def bn_net():
+    return Sequential([Dense(3, 4, rng=0), BatchNorm(4), Activation("relu"), Dense(4, 1, rng=1)])
+
+
+def _load_state_of_another_model():
+    bn_net().load_state_dict(net().state_dict())
+
+
+case(P, "BatchNorm num_features 0", lambda: BatchNorm(0), ValueError, "num_features must be at least 1", "got 0")
+case(P, "BatchNorm momentum 1", lambda: BatchNorm(4, momentum=1.0), ValueError, r"momentum must lie in \[0, 1\)",
+     "1.0")
+case(P, "BatchNorm eps 0", lambda: BatchNorm(4, eps=0.0), ValueError, "eps", "greater than 0", "1e-5")
+case(P, "BatchNorm of the wrong width", lambda: BatchNorm(4).forward(np.zeros((5, 3))), ValueError,
+     "expected 4 features", r"\(5, 3\)", "out_features")
+case(P, "BatchNorm of a 1-D sample", lambda: BatchNorm(3).forward(np.zeros(3)), ValueError, r"\(batch, 3\)",
+     r"shape \(3,\)", r"reshape\(1, -1\)")
+case(P, "BatchNorm of 3-D images", lambda: BatchNorm(1).forward(np.zeros((2, 8, 8))), ValueError,
+     r"\(batch, 1, height, width\)", r"\(2, 8, 8\)")
+case(P, "BatchNorm training on one sample", lambda: BatchNorm(3).forward(np.ones((1, 3))), ValueError,
+     "at least 2 samples", r"\(1, 3\)", r"model.eval\(\)")
+case(P, "BatchNorm.backward before forward", lambda: BatchNorm(3).backward(np.zeros((2, 3))), RuntimeError,
+     "before forward", "forward pass first")
+case(P, "BatchNorm.backward dout of another batch",
+     lambda: after_forward(BatchNorm(3), np.ones((4, 3))).backward(np.zeros((2, 3))), ValueError,
+     r"\(4, 3\)", r"\(2, 3\)")
+case(P, "NaN into BatchNorm", lambda: BatchNorm(2).forward(with_nan(np.ones((3, 2)), (1, 1))), ValueError,
+     "finite", "NaN at row 1, column 1")
+case(P, "LayerNorm of the wrong width", lambda: LayerNorm(4).forward(np.zeros((2, 5))), ValueError,
+     "expected 4 features", r"\(2, 5\)")
+case(P, "LayerNorm num_features a float", lambda: LayerNorm(2.5), TypeError, "whole number", "2.5")
+case(P, "Dropout p 1", lambda: Dropout(1.0), ValueError, r"p must lie in \[0, 1\)", "1.0", "probability of dropping")
+case(P, "Dropout p as a percentage", lambda: Dropout(50), ValueError, r"\[0, 1\)", "50")
+case(P, "Dropout p a string", lambda: Dropout("0.5"), TypeError, "p must be a number", "str")
+case(P, "Dropout rng a float", lambda: Dropout(0.5, rng=0.5), TypeError, "numpy Generator", "rng=0")
+case(P, "Dropout of a single number", lambda: Dropout(0.5).forward(3.0), ValueError, r"\(batch, ...\)",
+     "single number")
+case(P, "Dropout.backward before forward", lambda: Dropout(0.5).backward(np.zeros((2, 2))), RuntimeError,
+     "before forward", "forward pass first")
+case(P, "fit leaves one sample for BatchNorm",
+     lambda: bn_net().fit(np.zeros((5, 3)), np.zeros((5, 1)), batch_size=2, progress=False), ValueError,
+     "at least 2 samples in every training mini-batch", "holds 1", "batch_size")
+case(P, "train(mode) with a string", lambda: net().train("False"), TypeError, "mode must be True or False", "str")
+case(P, "load_state_dict of another model", _load_state_of_another_model, ValueError, "does not fit this model",
+     "missing", "running_mean")
+case(P, "Nesterov without momentum", lambda: SGD(lr=0.1, nesterov=True), ValueError, "needs a momentum above 0",
+     "momentum=0.0", "momentum=0.9")
+case(P, "nesterov as a string", lambda: SGD(lr=0.1, momentum=0.9, nesterov="yes"), TypeError,
+     "nesterov must be True or False", "str")
+case(P, "RMSProp rho 1", lambda: RMSProp(rho=1.0), ValueError, r"rho must lie in \[0, 1\)", "1.0")
+case(P, "RMSProp learning rate 0", lambda: RMSProp(lr=0), ValueError, "greater than 0", "got 0")
+case(P, "AdamW decay that flips the weights", lambda: AdamW(lr=1.0, weight_decay=2.0), ValueError,
+     "1 - lr \\* weight_decay", "product 2", "weight_decay 1e-2")
+case(P, "AdamW negative decay", lambda: AdamW(weight_decay=-0.01), ValueError, "weight_decay", ">= 0", "-0.01")
+case(P, "clip_grad_norm max_norm 0", lambda: clip_grad_norm(net().parameters(), 0), ValueError, "max_norm",
+     "greater than 0", "got 0")
+case(P, "fit clip_norm negative", lambda: net().fit(X4(), y4(), clip_norm=-1.0, progress=False), ValueError,
+     "clip_norm", "greater than 0", "-1.0")
+case(P, "fit clip_norm a string", lambda: net().fit(X4(), y4(), clip_norm="1", progress=False), TypeError,
+     "clip_norm must be a number", "str")
+case(P, "StepDecay step_size 0", lambda: StepDecay(0.1, step_size=0), ValueError, "step_size must be at least 1",
+     "got 0")
+case(P, "StepDecay factor above 1", lambda: StepDecay(0.1, 10, factor=2.0), ValueError, r"factor must lie in \(0, 1\]",
+     "2.0")
+case(P, "ExponentialDecay rate 0", lambda: ExponentialDecay(0.1, decay_rate=0.0), ValueError,
+     r"decay_rate must lie in \(0, 1\]", "0.0")
+case(P, "CosineDecay min_lr above lr", lambda: CosineDecay(0.01, 100, min_lr=0.1), ValueError,
+     "min_lr must be below lr", "min_lr=0.1 and lr=0.01")
+case(P, "CosineDecay total_steps 0", lambda: CosineDecay(0.1, 0), ValueError, "total_steps must be at least 1", "got 0")
+case(P, "LinearWarmup of a name", lambda: LinearWarmup("cosine", 10), TypeError, "schedule that follows",
+     "str 'cosine'")
+case(P, "LinearWarmup of 0 steps", lambda: LinearWarmup(0.1, 0), ValueError, "warmup_steps must be at least 1",
+     "got 0")
+case(P, "schedule at a negative step", lambda: StepDecay(0.1, 5)(-1), ValueError, "starts at 0", "-1")
+case(P, "schedule at a fractional step", lambda: StepDecay(0.1, 5)(1.5), TypeError, "step number", "float 1.5")
+case(P, "fit lr_schedule a number", lambda: net().fit(X4(), y4(), lr_schedule=0.1, progress=False), TypeError,
+     "lr_schedule must be a schedule", "number 0.1", "optimiser's lr")
+case(P, "fit lr_schedule a class", lambda: net().fit(X4(), y4(), lr_schedule=CosineDecay, progress=False), TypeError,
+     "the class CosineDecay", r"CosineDecay\(0.1")
+case(P, "schedule that gives a negative rate",
+     lambda: net().fit(X4(), y4(), epochs=5, lr_schedule=lambda t: 0.1 - 0.04 * t, progress=False), ValueError,
+     "returned -0.0199", "step 3", "greater than 0")
+case(P, "schedule that gives a string", lambda: net().fit(X4(), y4(), lr_schedule=lambda t: "0.1", progress=False),
+     TypeError, "returned str '0.1'", "step 0")
+case(P, "EarlyStopping unknown monitor", lambda: EarlyStopping(monitor="val_acc"), ValueError,
+     "monitor must be one of", "'val_acc'", "val_metric")
+case(P, "EarlyStopping patience 0", lambda: EarlyStopping(patience=0), ValueError, "patience must be at least 1",
+     "got 0")
+case(P, "EarlyStopping mode 'lowest'", lambda: EarlyStopping(mode="lowest"), ValueError, "'min', 'max'", "'lowest'")
+case(P, "EarlyStopping negative min_delta", lambda: EarlyStopping(min_delta=-0.1), ValueError, "min_delta", "-0.1")
+case(P, "EarlyStopping without validation data",
+     lambda: net().fit(X4(), y4(), callbacks=[EarlyStopping()], progress=False), ValueError,
+     "monitors 'val_loss'", "no validation data", "validation_data=")
+case(P, "EarlyStopping on a metric fit does not compute",
+     lambda: net().fit(X4(), y4(), validation_data=(X4(), y4()), callbacks=[EarlyStopping("val_metric")],
+                       progress=False), ValueError, "monitors 'val_metric'", "no metric", "metric='accuracy'")
+
+
+assert len(CASES) >= 200, len(CASES)
 
 
 @pytest.mark.parametrize("call,error,patterns", CASES)
@@ -592,6 +697,13 @@ VALID_PAIRS = [
      lambda: Sequential([Dense(3, 2, rng=0), Activation("relu")]).forward(X_INT)),
     ("Reshape from an int", lambda: Reshape(6).forward(np.zeros((2, 2, 3))).shape, lambda: (2, 6)),
     ("a single callback function", lambda: _one_callback(), lambda: [1, 2]),
+    ("schedules at a numpy step", lambda: [StepDecay(0.1, 5)(np.int64(5)), CosineDecay(1.0, 4)(np.int32(2))],
+     lambda: [StepDecay(0.1, 5)(5), CosineDecay(1.0, 4)(2)]),
+    ("Dropout p and BatchNorm momentum as numpy scalars",
+     lambda: (Dropout(np.float32(0.25), rng=2).forward(np.ones((3, 4))), BatchNorm(np.int64(4), momentum=np.float64(0.5))
+              .forward(X_INT.T.astype(float))),
+     lambda: (Dropout(0.25, rng=2).forward(np.ones((3, 4))), BatchNorm(4, momentum=0.5).forward(X_INT.T.astype(float)))),
+    ("BatchNorm of integer inputs", lambda: BatchNorm(4).forward(X_INT.T), lambda: BatchNorm(4).forward(X_INT.T * 1.0)),
 ]
 
 
