@@ -123,15 +123,15 @@ class WatchedOptimizer(Optimizer):
         for param in params:
             layer, _, key = param.name.partition(".")
             if key == "W" and layer.isdigit():
-                before = param.value.astype(np.float64)  # a copy, in float64 for the norms
-                watched.append((int(layer), param, before, float(np.linalg.norm(param.grad))))
+                # A copy in the weights' own dtype: the difference of two nearby floats is exact,
+                # so even a float32 step of 1e-7 of the weights' size is measured correctly.
+                watched.append((int(layer), param, param.value.copy(), _norm(param.grad)))
         self.inner._step(params)
         step = {}
         for layer, param, before, grad_norm in watched:
-            size = float(np.linalg.norm(before))
+            size = _norm(before)
             if size > 0:
-                change = float(np.linalg.norm(param.value - before))
-                step[layer] = (change / size, self.inner.lr * grad_norm / size)
+                step[layer] = (_norm(param.value - before) / size, self.inner.lr * grad_norm / size)
         self.monitor._steps.append(step)
 
     def __repr__(self):
@@ -284,10 +284,13 @@ class Monitor:
 
     @property
     def step_ratios(self) -> np.ndarray:
-        if not self._steps or self.layers is None:
-            return np.zeros((0, 0 if self.layers is None else len(self.layers)))
-        return np.array([[step.get(entry["index"], (np.nan, np.nan))[0] for entry in self.layers]
-                         for step in self._steps])
+        """The measured ratio of every watched step, shape (steps, layers), input side first."""
+        if self.layers is not None:
+            indices = [entry["index"] for entry in self.layers]
+        else:  # steps watched before any record: the layers the steps saw
+            indices = sorted({index for step in self._steps for index in step})
+        return np.array([[step.get(index, (np.nan, np.nan))[0] for index in indices] for step in self._steps],
+                        dtype=float).reshape(len(self._steps), len(indices))
 
     @property
     def chance_loss(self) -> float | None:
@@ -429,6 +432,12 @@ class Monitor:
                     cells.append(f"{'—':>9s}" if not np.isfinite(value) else fmt.format(value))
                 lines.append(f"  {k + 1} {entry['activation'][:8]:8s} " + " ".join(cells))
         return "\n".join(lines)
+
+
+def _norm(array) -> float:
+    """Frobenius norm, summed in float64 whatever the array's dtype."""
+    flat = array.ravel().astype(np.float64, copy=False)
+    return float(np.sqrt(np.dot(flat, flat)))
 
 
 def _last(history, name):
@@ -636,7 +645,7 @@ def plot_monitor(monitor: Monitor, fig=None):
     (sigmoid, tanh) share of the hidden layers; gradient norm and measured update-to-weight
     ratio of every layer (log scales, $10^{-3}$ dotted; exact zeros are drawn at the bottom
     edge); and the activation histogram of each hidden layer after the last epoch. Returns the
-    figure, 5.2 by 7.4 inches, with 11-point text (legible on a phone).
+    figure, 5 by 7.4 inches, with 11-point text (legible on a phone).
     """
     import matplotlib.pyplot as plt
 
@@ -645,7 +654,7 @@ def plot_monitor(monitor: Monitor, fig=None):
     if not monitor.epochs:
         raise RuntimeError("the monitor has no records yet: train with callbacks=[monitor] first.")
     if fig is None:
-        fig = plt.figure(figsize=(5.2, 7.4), layout="constrained")
+        fig = plt.figure(figsize=(5.0, 7.4), layout="constrained")
     axes = fig.subplots(3, 2)
     epochs = np.array(monitor.epochs)
     n = len(monitor.layers)
