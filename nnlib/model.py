@@ -518,7 +518,6 @@ class Sequential:
                     callback.on_train_begin(self, history)
             bar = ProgressBar(epochs, "epoch") if show else None
 
-            t = 0  # optimiser steps taken over the whole run: the schedule's clock
             for epoch in range(1, epochs + 1):
                 self.train()
                 order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
@@ -526,12 +525,11 @@ class Sequential:
                 for step, start in enumerate(range(0, n, batch_size), start=1):
                     idx = order[start:start + batch_size]
                     xb, yb = (X, y) if batch_size == n else (X[idx], y[idx])
-                    if schedule is not None:
-                        rate_owner.lr = checked_rate(schedule, t)
+                    if schedule is not None:  # the schedule's clock: steps taken so far in this run
+                        rate_owner.lr = checked_rate(schedule, len(history.lr))
                     y_hat, value = self._train_step(xb, yb, run, epoch, step)
                     history.step_loss.append(value)
                     history.lr.append(rate_owner.lr)
-                    t += 1
                     total += value * len(idx)
                     if metric_fn:
                         correct_sum += run.batch_metric(y_hat, yb, idx if batch_size < n else slice(None)) * len(idx)
