@@ -640,12 +640,12 @@ def _equal_scores(loss, scores):
 def plot_monitor(monitor: Monitor, fig=None):
     r"""Everything a :class:`Monitor` recorded, over the epochs: six panels in three rows of two.
 
-    Loss on the probe batch (and on the validation data, if ``fit`` had any), with $\log K$
-    dotted; activation spread (standard deviation) of every layer; dead (ReLU) or saturated
-    (sigmoid, tanh) share of the hidden layers; gradient norm and measured update-to-weight
+    Loss on the probe batch (black) and on the validation data (red, if ``fit`` had any), with
+    $\log K$ dotted; activation spread (standard deviation, solid) and mean (dashed) of every layer;
+    dead (ReLU) or saturated (sigmoid, tanh) share of the hidden layers; gradient norm and measured update-to-weight
     ratio of every layer (log scales, $10^{-3}$ dotted; exact zeros are drawn at the bottom
     edge); and the activation histogram of each hidden layer after the last epoch. Returns the
-    figure, 5 by 7.4 inches, with 11-point text (legible on a phone).
+    figure, 5 by 7.6 inches, with 11-point text (legible on a phone).
     """
     import matplotlib.pyplot as plt
 
@@ -654,11 +654,11 @@ def plot_monitor(monitor: Monitor, fig=None):
     if not monitor.epochs:
         raise RuntimeError("the monitor has no records yet: train with callbacks=[monitor] first.")
     if fig is None:
-        fig = plt.figure(figsize=(5.0, 7.4), layout="constrained")
+        fig = plt.figure(figsize=(5.0, 7.6), layout="constrained")
     axes = fig.subplots(3, 2)
     epochs = np.array(monitor.epochs)
     n = len(monitor.layers)
-    names = [f"layer {k + 1}" + (" (output)" if k == n - 1 else "") for k in range(n)]
+    names = [f"layer {k + 1}" if k < n - 1 else "output layer" for k in range(n)]
     colours = [PALETTE[k % len(PALETTE)] for k in range(n)]
     hidden = list(range(n - 1)) if n > 1 else [0]
     plain = plt.FuncFormatter(lambda v, _: f"{v:g}")
@@ -680,9 +680,9 @@ def plot_monitor(monitor: Monitor, fig=None):
     ax = axes[0, 0]
     losses = np.array([monitor.probe_loss, monitor.val_loss], dtype=float).T
     spread = np.nanmax(losses) / np.nanmin(losses[losses > 0]) if (losses > 0).any() else 1
-    ax.plot(epochs, losses[:, 0], color=PALETTE[7], label="probe")
+    ax.plot(epochs, losses[:, 0], color=PALETTE[7])
     if np.isfinite(losses[:, 1]).any():
-        ax.plot(epochs, losses[:, 1], color=PALETTE[7], ls="--", label="validation")
+        ax.plot(epochs, losses[:, 1], color=PALETTE[3])
     if monitor.chance_loss is not None:
         ax.axhline(monitor.chance_loss, color="0.5", ls=":", lw=1.2)
     if spread > 20:
@@ -690,10 +690,12 @@ def plot_monitor(monitor: Monitor, fig=None):
         ax.yaxis.set_major_formatter(plain)
         ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set(xlabel="epoch", title="loss")
-    ax.legend(frameon=False, handlelength=1.5)
 
     lines(axes[0, 1], monitor.series("act_std"), range(n))
-    axes[0, 1].set_title("activation std")
+    means = monitor.series("act_mean")
+    for k in range(n):
+        axes[0, 1].plot(epochs, means[:, k], color=colours[k], ls="--", lw=1.2)
+    axes[0, 1].set_title("activations")
     unhealthy, kind = monitor.series("dead"), "dead"
     if not np.isfinite(unhealthy[:, hidden]).any():
         unhealthy, kind = monitor.series("saturated"), "saturated"
@@ -711,5 +713,8 @@ def plot_monitor(monitor: Monitor, fig=None):
     ax.set(xlabel="activation", title=f"histogram, epoch {epochs[-1]}")
     ax.yaxis.set_major_formatter(percent)
     handles = [plt.Line2D([], [], color=colours[k], marker="o", ms=3) for k in range(n)]
-    fig.legend(handles, names, loc="outside upper center", ncols=min(n, 3), frameon=False)
+    handles += [plt.Line2D([], [], color="0.45"), plt.Line2D([], [], color="0.45", ls="--"),
+                plt.Line2D([], [], color=PALETTE[7]), plt.Line2D([], [], color=PALETTE[3])]
+    labels = names + ["activation std", "activation mean", "probe loss", "validation loss"]
+    fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False, columnspacing=1.0, handlelength=1.6)
     return fig
