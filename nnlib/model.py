@@ -439,8 +439,8 @@ class Sequential:
         lr_schedule : schedule or callable ``t -> rate``, optional
             Before step ``t`` (counted in optimiser steps from 0 over the whole
             run, not in epochs) the optimiser's ``lr`` is set to
-            ``lr_schedule(t)``; see :mod:`nnlib.schedules`. After ``fit`` the
-            optimiser keeps the rate of the last step.
+            ``lr_schedule(t)``, a finite rate >= 0; see :mod:`nnlib.schedules`.
+            After ``fit`` the optimiser keeps the rate of the last step.
         clip_norm : float > 0, optional
             Clip the gradients to this global norm before every update
             (:func:`~nnlib.optim.clip_grad_norm`); ``history.grad_norm`` then

@@ -4,8 +4,8 @@ A schedule is any callable ``schedule(t) -> rate`` where ``t = 0, 1, 2, ...``
 counts the **optimiser steps** (mini-batch updates) already taken, over the
 whole run; it is *not* the epoch. :meth:`Sequential.fit
 <nnlib.model.Sequential.fit>` takes one as ``lr_schedule``: before step ``t``
-it sets the optimiser's ``lr`` to ``schedule(t)``, and it records the rate of
-every step in ``History.lr``. One epoch has ``steps_per_epoch(n, batch_size)``
+it sets the optimiser's ``lr`` to ``schedule(t)`` (any finite rate >= 0), and it
+records the rate of every step in ``History.lr``. One epoch has ``steps_per_epoch(n, batch_size)``
 steps, so "halve the rate every 10 epochs" is
 ``StepDecay(lr, step_size=10 * steps_per_epoch(n, batch_size), factor=0.5)``.
 
@@ -216,15 +216,19 @@ def as_schedule(schedule):
 
 
 def checked_rate(schedule, t: int) -> float:
-    """``schedule(t)``, required to be a finite number greater than 0 (named in the error with its step)."""
+    """``schedule(t)``, required to be a finite number >= 0 (named in the error with its step).
+
+    A rate of 0 is allowed here, though not as an optimiser's own ``lr``: a cosine decays to 0 at its
+    last step, and a run longer than the schedule then takes steps that change nothing.
+    """
     rate = schedule(t)
-    if type(rate) is float and 0.0 < rate < math.inf:  # the common case, kept cheap
+    if type(rate) is float and 0.0 <= rate < math.inf:  # the common case, kept cheap
         return rate
     name = repr(schedule) if isinstance(schedule, Schedule) else f"function {getattr(schedule, '__name__', schedule)}"
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
         raise TypeError(f"the learning-rate schedule ({name}) returned {type(rate).__name__} {rate!r} for step "
                         f"{t}; it must return the rate as a number.")
-    if not 0.0 < float(rate) < math.inf:
-        raise ValueError(f"the learning-rate schedule ({name}) returned {rate!r} for step {t}; a learning rate "
-                         "must be a finite number greater than 0. Check the schedule's formula at that step.")
+    if not 0.0 <= float(rate) < math.inf:
+        raise ValueError(f"the learning-rate schedule ({name}) returned {rate!r} for step {t}; a scheduled learning "
+                         "rate must be a finite number >= 0. Check the schedule's formula at that step.")
     return float(rate)

@@ -607,7 +607,7 @@ case(P, "fit lr_schedule a class", lambda: net().fit(X4(), y4(), lr_schedule=Cos
      "the class CosineDecay", r"CosineDecay\(0.1")
 case(P, "schedule that gives a negative rate",
      lambda: net().fit(X4(), y4(), epochs=5, lr_schedule=lambda t: 0.1 - 0.04 * t, progress=False), ValueError,
-     "returned -0.0199", "step 3", "greater than 0")
+     "returned -0.0199", "step 3", "finite number >= 0")
 case(P, "schedule that gives a string", lambda: net().fit(X4(), y4(), lr_schedule=lambda t: "0.1", progress=False),
      TypeError, "returned str '0.1'", "step 0")
 case(P, "EarlyStopping unknown monitor", lambda: EarlyStopping(monitor="val_acc"), ValueError,

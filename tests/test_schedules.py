@@ -115,3 +115,16 @@ def test_a_schedule_sets_the_rate_of_a_wrapped_optimiser(rng):
                           progress=False)
     assert history.lr == pytest.approx([0.1, 0.05, 0.025])
     assert inner.lr == pytest.approx(0.025)
+
+
+def test_a_schedule_may_reach_zero_and_then_the_steps_change_nothing(rng):
+    """A cosine that ends before the run does: its rate is 0 from step total_steps on, which is allowed."""
+    X, y = data(rng)
+    trained = model()
+    history = trained.fit(X, y, loss=MSE(), optimizer=SGD(lr=0.1), epochs=6, lr_schedule=CosineDecay(0.1, 3),
+                          progress=False)
+    assert history.lr[3:] == [0.0, 0.0, 0.0]
+    again = model()
+    again.fit(X, y, loss=MSE(), optimizer=SGD(lr=0.1), epochs=3, lr_schedule=CosineDecay(0.1, 3), progress=False)
+    for a, b in zip(trained.parameters(), again.parameters()):
+        np.testing.assert_array_equal(a.value, b.value)
