@@ -94,10 +94,10 @@
   /** Where each node sits, in pixels: across the page on a wide screen, down it on a narrow one. */
   function placement(graph, width) {
     var columns = Math.max.apply(null, graph.column) + 1, rows = Math.max.apply(null, graph.row) + 1;
-    var vertical = columns > 1 && (width - 88) / (columns - 1) < 80;  // across the page only if columns are 80 px apart
+    var vertical = columns > 1 && (width - 72) / (columns - 1) < 66;  // across the page if columns fit 66 px apart
     var layout = { vertical: vertical, width: width, xy: [] };
     if (!vertical) {
-      var left = 44, right = 44, top = 34, rowGap = 92;
+      var left = 36, right = 36, top = 34, rowGap = 92;
       var colGap = columns > 1 ? Math.min(150, (width - left - right) / (columns - 1)) : 0;
       var used = colGap * (columns - 1);
       var start = (width - used) / 2;
