@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from nnlib.explorers.activations import (SNAPSHOTS, activation_training, network_on_grid, overflow_explorer,
-                                         train_each_activation)
-from nnlib.explorers.training import (LEARNING_RATES, learning_rate_runs, learning_rate_sweep, valley_descent,
-                                      verdicts, wavy_data)
-from nnlib.model import DIVERGENCE
+                                         train_each_activation, train_side_by_side)
+from nnlib.explorers.training import (LEARNING_RATES, learning_rate_runs, learning_rate_sweep, small_network,
+                                      valley_descent, verdicts, wavy_data)
+from nnlib.losses import MSE
+from nnlib.model import DIVERGENCE, TrainingDivergedError
+from nnlib.optim import SGD
 
 
 @pytest.mark.parametrize("lr", [0.02, 0.05, 0.09, 0.1])
@@ -52,6 +54,29 @@ def test_verdicts_run_from_too_small_to_divergent():
     order = ["too small", "about right", "too large", "divergent"]
     ranks = [order.index(kind) for kind in kinds]
     assert ranks == sorted(ranks) and set(kinds) == set(order)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "relu", "leaky_relu", "gelu"])
+def test_side_by_side_runs_are_the_runs_fit_makes(name):
+    # Rates from gentle to diverging (Leaky ReLU diverges at 0.64), two starts, 30 epochs.
+    seeds, rates, epochs = (0, 2), (0.02, 0.16, 0.64), 30
+    runs = train_side_by_side(name, seeds, rates, epochs=epochs)
+    X, y = wavy_data()
+    for s, seed in enumerate(seeds):
+        for r, lr in enumerate(rates):
+            model = small_network(seed=seed, activation=name)
+            curve = [MSE()(model.predict(X), y)]
+            try:
+                model.fit(X, y, optimizer=SGD(lr=lr), epochs=epochs, batch_size=16, rng=seed, progress=False,
+                          callbacks=[lambda epoch, model, history: curve.append(MSE()(model.predict(X), y))])
+            except TrainingDivergedError:
+                assert runs["stopped"][s, r], (seed, lr)
+                continue
+            assert not runs["stopped"][s, r], (seed, lr)
+            np.testing.assert_allclose(runs["curves"][s, r], curve, rtol=1e-9)
+            flat = np.concatenate([p.value.ravel() for p in model.parameters()])
+            np.testing.assert_allclose(runs["weights"][s, r, SNAPSHOTS.index(30)], flat, rtol=1e-9, atol=1e-12)
+    assert runs["stopped"].any() == (name == "leaky_relu")  # the check above met a stopped run
 
 
 def test_zoo_explorer_computes_the_trained_networks():

@@ -78,10 +78,9 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       var a = d.names.indexOf(v.act);
+      // Only for the ReLU family does z <= 0 everywhere mean a unit that is off (output and slope 0 or nearly).
       var offText = { relu: " units are dead (zero over the whole range)",
-                      leaky_relu: " units only leak (negative pre-activation over the whole range)",
-                      identity: null, tanh: null }[v.act];
-      if (offText === undefined) offText = " units sit on the flat, negative side of " + LABELS[v.act] + " over the whole range";
+                      leaky_relu: " units only leak (negative pre-activation over the whole range)" }[v.act] || null;
       note.textContent = LABELS[v.act] + ", learning rate " + d.rates[a] + ", epoch " + v.epoch + ": loss on all the data "
         + NX.fixed(f.loss, 4) + (bends ? "; the fit is a broken line with " + f.kinks.length + " corners in [−2, 2]" : "")
         + (offText ? "; " + f.off + " of " + H + offText : "") + ".";

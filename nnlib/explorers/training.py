@@ -18,6 +18,7 @@ import functools
 import numpy as np
 
 from ..layers import Activation, Dense
+from ..losses import MSE
 from ..model import DIVERGENCE, Parameter, Sequential, TrainingDivergedError
 from ..optim import SGD
 from ..explore import Explorer, SelectionSlider, Slider
@@ -51,6 +52,42 @@ def wavy_data(n: int = 160, noise: float = 0.1, seed: int = 6):
 def small_network(hidden: int = 16, seed: int = 0, activation: str = "tanh") -> Sequential:
     """1 input -> ``hidden`` units with ``activation`` -> 1 linear output, reproducible weights."""
     return Sequential([Dense(1, hidden, rng=seed), Activation(activation), Dense(hidden, 1, rng=seed + 1)])
+
+
+def full_gradient(model: Sequential, X, y) -> np.ndarray:
+    """The gradient of the MSE on all of ``X`` with respect to every parameter, as one vector."""
+    loss = MSE()
+    loss.forward(model.forward(X), y)
+    model.backward(loss.backward())
+    return np.concatenate([p.grad.ravel() for p in model.parameters()])
+
+
+def hessian(model: Sequential, X, y, h: float = 1e-5) -> np.ndarray:
+    r"""The matrix of second derivatives of the MSE on ``(X, y)``, by central differences of the gradient.
+
+    Column $i$ is $\big(\nabla L(\theta + h e_i) - \nabla L(\theta - h e_i)\big) / 2h$: how the
+    gradient changes when parameter $i$ alone is nudged. The result, shape (P, P) for P
+    parameters, is symmetrised, $(H + H^\top)/2$, which removes only the rounding by which
+    the two halves of a true Hessian differ. The model's parameters are left as they were.
+    """
+    columns = []
+    for p in model.parameters():
+        flat = p.value.reshape(-1)  # a view: writing into it changes the layer
+        for i in range(flat.size):
+            kept = flat[i]
+            flat[i] = kept + h
+            up = full_gradient(model, X, y)
+            flat[i] = kept - h
+            down = full_gradient(model, X, y)
+            flat[i] = kept
+            columns.append((up - down) / (2 * h))
+    H = np.array(columns)
+    return (H + H.T) / 2
+
+
+def largest_curvature(model: Sequential, X, y) -> float:
+    r"""$\kappa_{\max}$: the largest eigenvalue of :func:`hessian`, the curvature of the steepest direction."""
+    return float(np.linalg.eigvalsh(hessian(model, X, y))[-1])
 
 
 @functools.lru_cache(maxsize=8)
