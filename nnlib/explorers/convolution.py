@@ -85,8 +85,8 @@ def hand_filters():
         alt="Three panels: a handwritten digit of 8 by 8 pixels, a 3 by 3 filter with its weights written in the "
             "cells, and the 8 by 8 feature map the filter produces from the digit, red for positive and blue for "
             "negative values. The filter and the digit can be chosen.",
-        caption="A hand-set 3×3 filter (middle) slid over an 8×8 digit (left) with padding 1. The feature map "
-                "(right) has a colour scale symmetric about 0: white is 0, red positive, blue negative.",
+        caption="A hand-set 3×3 filter slid over an 8×8 digit with padding 1, and the feature map it makes, in a "
+                "colour scale symmetric about 0: white is 0, red positive, blue negative.",
         web="browser", max_width=760,
     )
 

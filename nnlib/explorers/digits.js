@@ -72,7 +72,8 @@
         width: pw, height: 240, marginLeft: 48, marginBottom: 40, marginTop: 18,
         x: { domain: bars.map(function (b) { return b.digit; }), label: "class (digit)", labelAnchor: "center", labelOffset: 32,
              padding: 0.2 },
-        y: { domain: [0, 1], label: "probability", grid: true, ticks: [0, 0.25, 0.5, 0.75, 1] },
+        y: { domain: [0, 1], label: "probability", grid: true, ticks: [0, 0.25, 0.5, 0.75, 1],
+             tickFormat: function (v) { return NX.fixed(v, 2); } },
         color: { domain: ["true class", right ? "strongest other class" : "predicted (wrong)", "other classes"],
                  range: [GREEN, VERMILION, GREY] },
         marks: [
