@@ -233,7 +233,7 @@
         if (step === ops.length) lines.push("Every gradient is now complete: the backward pass is over.");
       }
       var legend = note("grey: value; red: gradient ∂L/∂(node) so far; orange: the operation running its rule; " +
-                        "blue names: chapter 4's symbols");
+                        "blue: the names of the results");
       return [legend, plot].concat(lines.map(function (t, k) { return note(t, k === 0 && step > 0); }));
     },
   });
