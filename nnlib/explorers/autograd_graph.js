@@ -184,8 +184,11 @@
     return k === 2 ? "2 × its input" : k + " × input^" + (k - 1);
   }
 
+  /** A node's name for the text: "z⁽¹⁾", or "(w⁽²⁾a⁽¹⁾)" where a name of several symbols follows ∂. */
   function nodeName(graph, i) {
-    return graph.name[i] || graph.symbol[i];
+    var name = graph.name[i] || graph.symbol[i];
+    var bare = name.replace(/[⁽⁾⁰-⁹¹²³]/g, "");
+    return bare.length > 1 ? "(" + name + ")" : name;
   }
 
   NX.register("autograd-backward", {
