@@ -6,8 +6,10 @@ import pytest
 
 from nnlib.explorers.activations import (SNAPSHOTS, activation_training, network_on_grid, overflow_explorer,
                                          train_each_activation, train_side_by_side)
-from nnlib.explorers.training import (LEARNING_RATES, learning_rate_runs, learning_rate_sweep, small_network,
-                                      valley_descent, verdicts, wavy_data)
+from nnlib.explorers.training import (LEARNING_RATES, hessian, largest_curvature, learning_rate_runs,
+                                      learning_rate_sweep, small_network, valley_descent, verdicts, wavy_data)
+from nnlib.layers import Dense
+from nnlib.model import Sequential
 from nnlib.losses import MSE
 from nnlib.model import DIVERGENCE, TrainingDivergedError
 from nnlib.optim import SGD
@@ -47,6 +49,36 @@ def test_learning_rate_sweep_looks_up_the_stored_runs():
                 assert frame["ratio"] > DIVERGENCE["far_above_start"]
         else:
             assert frame["updates"] == 400 and frame["reason"] is None and frame["to_best"] >= 1.0
+
+
+def test_hessian_of_a_linear_model_is_twice_the_mean_of_x_x_transpose():
+    # For y_hat = w x + b and the MSE, the Hessian over (w, b) is 2 mean([[x^2, x], [x, 1]]) exactly.
+    X, y = wavy_data(n=40)
+    model = Sequential([Dense(1, 1, rng=0)])
+    H = hessian(model, X, y)
+    x = X.ravel()
+    expected = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    np.testing.assert_allclose(H, expected, rtol=1e-6, atol=1e-8)
+    assert largest_curvature(model, X, y) == pytest.approx(np.linalg.eigvalsh(expected)[-1], rel=1e-6)
+
+
+def test_sweep_limits_are_two_over_the_largest_curvature_where_each_run_ended():
+    runs = learning_rate_runs()
+    X, y = wavy_data()
+    finished = [run for run in runs if run["final"] is not None]
+    for run in runs:
+        assert (run["limit"] is None) == (run["final"] is None)
+    run = finished[len(finished) // 2]
+    model = small_network()
+    model.fit(X, y, optimizer=SGD(lr=run["lr"]), epochs=40, batch_size=16, rng=1, progress=False)
+    assert run["limit"] == pytest.approx(2 / largest_curvature(model, X, y), rel=1e-9)
+    frame = learning_rate_sweep().frame(lr=run["lr"])
+    assert frame["limit"] == run["limit"]
+    # Runs with rates beyond the start's limit end where 2/kappa_max is close to their rate.
+    start_limit = learning_rate_sweep().data["start_limit"]
+    for run in finished:
+        if run["lr"] > start_limit:
+            assert abs(run["limit"] / run["lr"] - 1) < 0.1, run["lr"]
 
 
 def test_verdicts_run_from_too_small_to_divergent():

@@ -49,7 +49,8 @@
       var losses = runLosses(data, k), final = data.finals[k];
       return { step_loss: losses, verdict: data.verdicts[k], final: final, reason: data.reasons[k],
                epoch: data.epochs_stopped[k], step: data.steps_stopped[k], updates: data.lengths[k],
-               ratio: losses[losses.length - 1] / data.starts[k], to_best: final === null ? null : final / data.best_final };
+               ratio: losses[losses.length - 1] / data.starts[k], to_best: final === null ? null : final / data.best_final,
+               limit: data.limits[k] };
     },
 
     render: function (ctx) {
@@ -64,10 +65,12 @@
           + number(f.final) + ", " + NX.fixed(f.to_best, 1) + " times the best run's. More epochs would get there, slowly.";
       } else if (f.verdict === "about right") {
         note.textContent = head + "The loss falls fast and levels off at " + number(f.final) + ", within 30% of the best rate on the grid (η = "
-          + d.best_lr + "), and near the noise floor of " + d.noise_floor + " that no model beats on new data.";
+          + d.best_lr + "), and near the noise floor of " + d.noise_floor + " that no model beats on new data. Where it ended, "
+          + "2/κ_max = " + number(f.limit) + (f.limit < 1.25 * lr ? ": right at the edge for this rate." : ", above its rate.");
       } else if (f.verdict === "too large") {
         note.textContent = head + "The steps overshoot: the loss jumps from batch to batch and ends at " + number(f.final) + ", "
-          + NX.fixed(f.to_best, 1) + " times the best run's. A little more and the run diverges.";
+          + NX.fixed(f.to_best, 1) + " times the best run's. It ended where 2/κ_max = " + number(f.limit)
+          + ", close to its rate: it sits at the edge. A little more and the run diverges.";
       } else {
         note.textContent = head + "fit stopped the run at epoch " + f.epoch + ", update " + f.step + ", because "
           + REASONS[f.reason] + " (it ended at " + number(f.ratio) + " times the start). Each update overshot the minimum and "
@@ -108,7 +111,7 @@
       }
       var sweep = NX.plot({
         width: pw, height: 250, marginLeft: 50, marginRight: 10,
-        x: { type: "log", domain: [8e-4, 4], label: "learning rate η", tickFormat: powerOfTen, ticks: decades(1e-3, 1) },
+        x: { type: "log", domain: [8e-3, 4], label: "learning rate η", tickFormat: powerOfTen, ticks: decades(1e-2, 1) },
         y: { type: "log", domain: [5e-3, 3], label: "mean loss, epoch " + d.epochs, grid: true, tickFormat: powerOfTen,
              ticks: decades(1e-2, 1) },
         marks: [
@@ -123,7 +126,30 @@
                                                                          textAnchor: "end", dx: -8, fontSize: 12, fill: VERMILION }),
         ],
       });
-      return [note, NX.panel((stopped ? "the updates before the stop, η = " : "every update at η = ") + lr, curve, pw), NX.panel("all rates after " + d.epochs + " epochs", sweep, pw)];
+      // Where each finished run ended: the largest stable rate there, 2/kappa_max, against the rate it used.
+      var ends = [];
+      for (var m = 0; m < d.rates.length; m++) if (d.limits[m] !== null) ends.push({ lr: d.rates[m], limit: d.limits[m] });
+      var chosen = ends.filter(function (e) { return e.lr === lr; });
+      var edge = NX.plot({
+        width: pw, height: 250, marginLeft: 50, marginRight: 10,
+        x: { type: "log", domain: [8e-3, 4], label: "learning rate η", tickFormat: powerOfTen, ticks: decades(1e-2, 1) },
+        y: { type: "log", domain: [0.05, 2], label: "2/κ_max where the run ended", grid: true,
+             ticks: [0.1, 0.2, 0.5, 1, 2], tickFormat: function (v) { return String(v); } },
+        marks: [
+          Plot.line([{ x: 0.05, y: 0.05 }, { x: 2, y: 2 }], { x: "x", y: "y", stroke: "currentColor", strokeDasharray: "4,3" }),
+          Plot.text([{ x: 1.1, y: 1.1 }], { x: "x", y: "y", text: function () { return "2/κ_max = η"; }, textAnchor: "end",
+                                            dx: -6, dy: -8, fontSize: 12 }),
+          Plot.ruleY([d.start_limit], { stroke: GREY, strokeDasharray: "2,3" }),
+          Plot.text([{ x: 0.009, y: d.start_limit }], { x: "x", y: "y", text: function () { return "at the start"; },
+                                                        textAnchor: "start", dy: 10, fontSize: 12, fill: GREY }),
+          Plot.ruleX([lr], { stroke: colour, strokeWidth: 2.5, strokeOpacity: 0.8 }),
+          Plot.dot(ends, { x: "lr", y: "limit", fill: BLUE, r: 2.5 }),
+          Plot.dot(chosen, { x: "lr", y: "limit", stroke: colour, r: 6, strokeWidth: 2 }),
+        ],
+      });
+      return [note, NX.panel((stopped ? "the updates before the stop, η = " : "every update at η = ") + lr, curve, pw),
+              NX.panel("all rates after " + d.epochs + " epochs", sweep, pw),
+              NX.panel("how steep the loss is where each run ended", edge, pw)];
     },
   });
 
@@ -177,11 +203,11 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       var verdict = lr < limit
-        ? "converges: η is below the limit 2(1 + μ)/a₂ = " + NX.fixed(limit, 3) + "."
-        : (Math.abs(lr - limit) < 1e-12 ? "never settles: η sits exactly at the limit 2(1 + μ)/a₂ = " + NX.fixed(limit, 3) + "."
-                                         : "diverges: η is above the limit 2(1 + μ)/a₂ = " + NX.fixed(limit, 3) + ".");
+        ? "converges: η is below the limit 2(1 + μ)/κ₂ = " + NX.fixed(limit, 3) + "."
+        : (Math.abs(lr - limit) < 1e-12 ? "never settles: η sits exactly at the limit 2(1 + μ)/κ₂ = " + NX.fixed(limit, 3) + "."
+                                         : "diverges: η is above the limit 2(1 + μ)/κ₂ = " + NX.fixed(limit, 3) + ".");
       var what = mu === 0
-        ? "Each step multiplies θ₁ by 1 − ηa₁ = " + NX.fixed(1 - lr * a1, 2) + " and θ₂ by 1 − ηa₂ = " + NX.fixed(1 - lr * a2, 2)
+        ? "Each step multiplies θ₁ by 1 − ηκ₁ = " + NX.fixed(1 - lr * a1, 2) + " and θ₂ by 1 − ηκ₂ = " + NX.fixed(1 - lr * a2, 2)
           + (1 - lr * a2 < 0 ? " (a sign flip: zig-zag)" : "") + ". "
         : "In the long run each step multiplies the distance to the minimum by " + NX.fixed(r1, 2) + " along θ₁ and by "
           + NX.fixed(r2, 2) + " along θ₂ (a factor above 1 means growth). ";
@@ -200,8 +226,8 @@
       var reach = Math.abs(d.start[0]) * 1.15, height = Math.max(170, Math.round(pw * 0.42));
       var valley = NX.plot({
         width: pw, height: height, marginLeft: 44, marginBottom: 40,
-        x: { domain: [-reach, reach], label: "θ₁ (shallow, a₁ = " + a1 + ")" },
-        y: { domain: [-1.5, 1.5], label: "θ₂ (steep, a₂ = " + a2 + ")" },
+        x: { domain: [-reach, reach], label: "θ₁ (shallow, κ₁ = " + a1 + ")" },
+        y: { domain: [-1.5, 1.5], label: "θ₂ (steep, κ₂ = " + a2 + ")" },
         marks: [
           Plot.line(contours, { x: "x", y: "y", z: "level", stroke: GREY, strokeWidth: 0.8, clip: true }),
           Plot.line(points, { x: "x", y: "y", stroke: VERMILION, strokeWidth: 1.3, marker: "dot", clip: true }),

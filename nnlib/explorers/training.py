@@ -4,11 +4,13 @@ The chapter trains one small regression network throughout: one input $x$, 16 ta
 one linear output, fitted to $y = \sin 2x + x/2$ plus noise (:func:`wavy_data`,
 :func:`small_network`). Chapter 7 trains the same network with other activations.
 
-* :func:`learning_rate_sweep` shows that network trained with learning rates from 0.001 to
-  3.16. The runs are trained once, by :func:`learning_rate_runs`, and travel to the page as
-  data; the browser only looks them up (``web="browser"``).
+* :func:`learning_rate_sweep` shows that network trained with learning rates from 0.01 to
+  3.16, and for every run that finished the largest stable rate $2/\kappa_{\max}$ of the place
+  it ended, from the curvature of its loss (:func:`hessian`). The runs are trained once, by
+  :func:`learning_rate_runs`, and travel to the page as data; the browser only looks them up
+  (``web="browser"``).
 * :func:`valley_descent` walks :class:`nnlib.optim.SGD` down the quadratic valley
-  $L(\theta) = \tfrac12 (a_1 \theta_1^2 + a_2 \theta_2^2)$ for any learning rate and momentum
+  $L(\theta) = \tfrac12 (\kappa_1 \theta_1^2 + \kappa_2 \theta_2^2)$ for any learning rate and momentum
   (``web="browser"``: forty steps of two numbers are computed in the page).
 """
 from __future__ import annotations
@@ -24,8 +26,8 @@ from ..optim import SGD
 from ..explore import Explorer, SelectionSlider, Slider
 from . import factory
 
-#: Learning rates of the sweep: 10**(k/10) for k = -30 ... 5, to three significant figures.
-LEARNING_RATES = tuple(float(f"{10 ** (k / 10):.3g}") for k in range(-30, 6))
+#: Learning rates of the sweep: 10**(k/10) for k = -20 ... 5, to three significant figures.
+LEARNING_RATES = tuple(float(f"{10 ** (k / 10):.3g}") for k in range(-20, 6))
 #: A run is "about right" when its final loss is within this factor of the best run's.
 ABOUT_RIGHT = 1.3
 #: The variance of the noise in the targets: no model beats this mean squared error on new data.
@@ -93,7 +95,7 @@ def largest_curvature(model: Sequential, X, y) -> float:
 @functools.lru_cache(maxsize=8)
 def learning_rate_runs(rates: tuple = LEARNING_RATES, epochs: int = 40, batch_size: int = 16,
                        seed: int = 1) -> list[dict]:
-    """Train :func:`small_network` on :func:`wavy_data` once per learning rate (plain SGD).
+    r"""Train :func:`small_network` on :func:`wavy_data` once per learning rate (plain SGD).
 
     Every run starts from the same weights and sees the same mini-batches. A run that
     diverges stops with :class:`~nnlib.model.TrainingDivergedError`; it is kept, with the
@@ -103,16 +105,20 @@ def learning_rate_runs(rates: tuple = LEARNING_RATES, epochs: int = 40, batch_si
     -------
     list of dict, one per rate, with ``lr``, ``step_loss`` (array of the loss of every update),
     ``final`` (mean loss in the last epoch, ``None`` if stopped), ``start`` (the loss before
-    training), and for a stopped run ``reason``, ``epoch``, ``step`` and ``message``.
+    training), ``limit`` ($2/\kappa_{\max}$ where the run ended, from :func:`largest_curvature`
+    on all the data; ``None`` if stopped), and for a stopped run ``reason``, ``epoch``, ``step``
+    and ``message``.
     """
     X, y = wavy_data()
     runs = []
     for lr in rates:
-        run = {"lr": lr, "final": None, "reason": None, "epoch": None, "step": None, "message": None}
+        run = {"lr": lr, "final": None, "limit": None, "reason": None, "epoch": None, "step": None, "message": None}
+        model = small_network()
         try:
-            history = small_network().fit(X, y, optimizer=SGD(lr=lr), epochs=epochs,
-                                          batch_size=batch_size, rng=seed, progress=False)
+            history = model.fit(X, y, optimizer=SGD(lr=lr), epochs=epochs, batch_size=batch_size, rng=seed,
+                                progress=False)
             run["final"] = history.loss[-1]
+            run["limit"] = 2 / largest_curvature(model, X, y)
         except TrainingDivergedError as err:
             history = err.history  # the losses recorded before fit stopped the run
             run.update(reason=err.reason, epoch=err.epoch, step=err.step, message=str(err))
@@ -143,13 +149,14 @@ def verdicts(runs: list[dict]) -> list[str]:
 
 @factory
 def learning_rate_sweep(epochs: int = 40, batch_size: int = 16):
-    """The chapter's network trained with each rate of :data:`LEARNING_RATES` (plain SGD).
+    r"""The chapter's network trained with each rate of :data:`LEARNING_RATES` (plain SGD).
 
     The runs of :func:`learning_rate_runs` travel to the page once, in ``data``; the frame for a
     rate looks its run up. It holds ``step_loss`` (the loss of every update until the end or the
     stop), the run's ``verdict``, the ``final`` loss and its ratio ``to_best`` to the best run's
-    (both ``None`` when stopped), ``updates``, and for a stopped run the ``reason``, ``epoch``
-    and ``step`` of the stop; ``ratio`` is the last loss over the starting loss.
+    (both ``None`` when stopped), ``updates``, ``limit`` ($2/\kappa_{\max}$ where the run ended,
+    ``None`` when stopped), and for a stopped run the ``reason``, ``epoch`` and ``step`` of the
+    stop; ``ratio`` is the last loss over the starting loss.
     """
     runs = learning_rate_runs(LEARNING_RATES, epochs, batch_size)
     kinds = verdicts(runs)
@@ -161,6 +168,8 @@ def learning_rate_sweep(epochs: int = 40, batch_size: int = 16):
             "verdicts": kinds, "reasons": [run["reason"] for run in runs],
             "epochs_stopped": [run["epoch"] for run in runs], "steps_stopped": [run["step"] for run in runs],
             "best_final": best_final, "best_lr": next(run["lr"] for run in runs if run["final"] == best_final),
+            "limits": [run["limit"] for run in runs],
+            "start_limit": 2 / largest_curvature(small_network(), *wavy_data()),
             "far_above_start": DIVERGENCE["far_above_start"], "noise_floor": NOISE_FLOOR, "epochs": epochs}
 
     def compute(lr):
@@ -170,30 +179,35 @@ def learning_rate_sweep(epochs: int = 40, batch_size: int = 16):
         final = data["finals"][k]
         return {"step_loss": losses, "verdict": data["verdicts"][k], "final": final, "reason": data["reasons"][k],
                 "epoch": data["epochs_stopped"][k], "step": data["steps_stopped"][k], "updates": data["lengths"][k],
-                "ratio": losses[-1] / data["starts"][k], "to_best": None if final is None else final / data["best_final"]}
+                "ratio": losses[-1] / data["starts"][k], "to_best": None if final is None else final / data["best_final"],
+                "limit": data["limits"][k]}
 
     return Explorer(
         "training-lr-sweep", compute,
         [SelectionSlider("lr", LEARNING_RATES, value=0.1, label="learning rate η", fmt="{:g}")],
         data=data,
-        alt="Two plots and a sentence. Left: the loss of every mini-batch update, on a log scale, for the "
+        alt="Three plots and a sentence. First: the loss of every mini-batch update, on a log scale, for the "
             "selected learning rate, over the best rate's curve in grey; a run that diverges climbs steeply "
-            "and ends in a red cross above a dashed line at ten thousand times the starting loss. Right: the "
+            "and ends in a red cross above a dashed line at ten thousand times the starting loss. Second: the "
             "mean loss in the last epoch against the learning rate, both on log scales, a valley-shaped "
-            "curve, with red crosses along the top for the rates whose runs were stopped. A sentence names "
-            "the regime and, for a stopped run, the rule that stopped it.",
+            "curve, with red crosses along the top for the rates whose runs were stopped. Third: for every run "
+            "that finished, the largest stable rate 2 over kappa max of the place where it ended, against its "
+            "learning rate, with the diagonal where the two are equal; the runs with rates above about 0.2 "
+            "end on the diagonal. A sentence names the regime and, for a stopped run, the rule that stopped it.",
         caption=f"The same network, the same start and the same {epochs} epochs of mini-batches of {batch_size}, "
-                "trained with learning rates from 0.001 to 3.16. Runs that diverge are stopped by fit's "
-                "guard within a few updates.",
+                "trained with learning rates from 0.01 to 3.16. Runs that diverge are stopped by fit's "
+                "guard within a few updates. For the others, 2/κ_max comes from the Hessian of the loss on all "
+                "the data at the weights where the run ended.",
     )
 
 
 @factory
 def valley_descent(a1: float = 1.0, a2: float = 20.0, start=(-4.0, 1.0), steps: int = 40,
                    lr: float = 0.09, momentum: float = 0.0):
-    r"""SGD with momentum on the valley $L(\theta) = \tfrac12 (a_1 \theta_1^2 + a_2 \theta_2^2)$.
+    r"""SGD with momentum on the valley $L(\theta) = \tfrac12 (\kappa_1 \theta_1^2 + \kappa_2 \theta_2^2)$.
 
-    The gradient $(a_1 \theta_1, a_2 \theta_2)$ is written into a :class:`~nnlib.model.Parameter`
+    The curvatures $\kappa_1$, $\kappa_2$ are the arguments ``a1``, ``a2``. The gradient
+    $(\kappa_1 \theta_1, \kappa_2 \theta_2)$ is written into a :class:`~nnlib.model.Parameter`
     and :class:`~nnlib.optim.SGD` takes ``steps`` steps from ``start``. The frame holds the
     ``path`` (shape ``(steps + 1, 2)``), its ``loss`` (``(steps + 1,)``) and ``plain``, the loss
     along the path of plain gradient descent ($\mu = 0$) at the same learning rate. ``lr`` and
@@ -228,7 +242,7 @@ def valley_descent(a1: float = 1.0, a2: float = 20.0, start=(-4.0, 1.0), steps: 
             "centre. Bottom: the loss along the path against the step, on a log scale, with plain gradient "
             "descent at the same learning rate in grey. A sentence gives the factor by which each step "
             "multiplies each coordinate and whether the run converges.",
-        caption=f"Gradient descent with momentum in the valley with curvatures a₁ = {a1:g} and a₂ = {a2:g}, "
+        caption=f"Gradient descent with momentum in the valley with curvatures κ₁ = {a1:g} and κ₂ = {a2:g}, "
                 f"{steps} steps from ({theta_start[0]:g}, {theta_start[1]:g}). The steep direction sets the "
-                f"largest stable learning rate, 2(1 + μ)/a₂.",
+                f"largest stable learning rate, 2(1 + μ)/κ₂.",
     )
