@@ -157,3 +157,9 @@ class StatsRecorder:
             numeric = [f for f in LayerStats.__dataclass_fields__ if f not in ("activation", "kind", "layer")]
             raise ValueError(f"unknown statistic {field!r}; expected one of {numeric}.")
         return np.array([[getattr(s, field) for s in record] for record in self.history])
+
+
+# The health monitor (a fit callback, its diagnosis, the checks before training and its figure)
+# lives in nnlib.monitor, which builds on layer_statistics above; it is importable from here too.
+from .monitor import (CAUSES, LIMITS, Finding, Monitor, SanityReport, WatchedOptimizer,  # noqa: E402
+                      plot_monitor, sanity_checks)

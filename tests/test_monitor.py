@@ -244,3 +244,12 @@ def test_bad_input_gets_a_clear_error():
         monitor(1, small_conv_net(), None)
     with pytest.raises(TypeError, match="Sequential model"):
         monitor(1, "model", None)
+
+
+def test_the_monitor_is_importable_from_nnlib_diagnostics_too():
+    import nnlib.diagnostics
+    import nnlib.monitor
+
+    for name in ("Monitor", "sanity_checks", "plot_monitor", "SanityReport", "Finding", "WatchedOptimizer",
+                 "CAUSES", "LIMITS"):
+        assert getattr(nnlib.diagnostics, name) is getattr(nnlib.monitor, name), name
