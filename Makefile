@@ -2,6 +2,11 @@
 # Both create .venv (if missing) and install requirements.txt into it first.
 
 PYTHON ?= python3
+# The book's matrices are small: BLAS threads only add overhead, and on a busy machine
+# (or a 2-core CI runner) they made the digits chapter five times slower. One thread each.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
