@@ -226,7 +226,8 @@
                  + "each step runs the backward rule of one operation, in reverse topological order."];
       } else {
         var here = nodeName(graph, current), g = f.grads[current];
-        lines = ["Step " + step + " of " + ops.length + ": the operation " + graph.symbol[current] + " that made " + here +
+        var made = graph.name[current] || graph.symbol[current];
+        lines = ["Step " + step + " of " + ops.length + ": the operation " + graph.symbol[current] + " that made " + made +
                  " runs its rule. Its gradient, ∂L/∂" + here + " = " + signed(g, 4) +
                  ", is complete, and it passes on " + signed(g, 4) + " × (local derivative: " + ruleText(graph, current) + "):"];
         graph.parents[current].forEach(function (p, slot) {
