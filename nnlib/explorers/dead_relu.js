@@ -49,21 +49,25 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       var width = Math.min(ctx.width, 620);
+      var seeds = ctx.data.seeds;
       if (f.finished === 0) {
-        note.textContent = "η = " + v.lr + ", b = " + v.bias + ": every run diverged, and fit stopped it.";
+        note.textContent = "η = " + v.lr + ", b = " + v.bias + ": all " + seeds + " runs diverged, and fit stopped them.";
         return note;
       }
-      var points = [];
+      var points = [], band = [];
       f.dead.forEach(function (series, layer) {
         series.forEach(function (share, epoch) {
-          points.push({ epoch: epoch, share: share, layer: "hidden layer " + (layer + 1) });
+          var name = "hidden layer " + (layer + 1);
+          points.push({ epoch: epoch, share: share, layer: name });
+          band.push({ epoch: epoch, low: f.low[layer][epoch], high: f.high[layer][epoch], layer: name });
         });
       });
       var last = f.dead.map(function (series) { return series[epochs]; });
       var mean = (last[0] + last[1] + last[2]) / 3;
+      var stopped = seeds - f.finished;
       note.textContent = "η = " + v.lr + ", b = " + v.bias + ": after " + epochs + " epochs " + percent(mean) +
-        " of the hidden units are dead (layers 1, 2, 3: " + last.map(percent).join(", ") + ")" +
-        (f.finished < ctx.data.seeds ? "; one of the two runs diverged and is left out." : ".");
+        " of the hidden units are dead, on average (layers 1, 2, 3: " + last.map(percent).join(", ") + ")" +
+        (stopped ? "; " + stopped + " of the " + seeds + " runs diverged and are left out." : ", over all " + seeds + " runs.");
       var dead = NX.plot({
         width: width, height: 250, marginLeft: 52, marginRight: 16, marginBottom: 42,
         x: { domain: [0, epochs], ticks: epochs, label: "epoch (0 = at initialisation)", labelAnchor: "center",
@@ -72,6 +76,7 @@
              label: "dead units" },
         color: { domain: LAYERS, range: LAYER_COLOURS },
         marks: [
+          Plot.areaY(band, { x: "epoch", y1: "low", y2: "high", fill: "layer", z: "layer", fillOpacity: 0.15 }),
           Plot.line(points, { x: "epoch", y: "share", stroke: "layer", strokeWidth: 2.2 }),
           Plot.dot(points, { x: "epoch", y: "share", fill: "layer", r: 3 }),
           Plot.ruleY([0]),
@@ -95,8 +100,8 @@
       var withLegend = document.createElement("div");
       withLegend.appendChild(legend(LAYERS, LAYER_COLOURS));
       withLegend.appendChild(dead);
-      return [note, NX.panel("share of dead units in each hidden layer", withLegend, width),
-              NX.panel("loss on the 200 training samples", loss, width)];
+      return [note, NX.panel("share of dead units in each hidden layer (line: mean; band: lowest to highest run)", withLegend, width),
+              NX.panel("loss on the 200 training samples (mean of the runs)", loss, width)];
     },
   });
 })(globalThis.nnlibExplore);

@@ -61,9 +61,11 @@
       var bars = share.map(function (value, k) { return { layer: k + 1, share: value }; });
       var y = decades(g, 6);
       var meanShare = share.reduce(function (a, b) { return a + b; }, 0) / share.length;
+      var spread = Array.from(f.spread);
       var text = "Layer 1 receives " + sci(g[0] / g[depth - 1]) + " times the gradient norm of layer " + depth +
         ". " + (v.act === "relu" ? "Dead units" : "Saturated activations") + " in the hidden layers: " +
-        percent(meanShare) + ".";
+        percent(meanShare) + ". The outputs of hidden layer " + (depth - 1) + " differ between samples by " +
+        sci(spread[depth - 2]) + " (hidden layer 1: " + sci(spread[0]) + ").";
       var width = Math.min(ctx.width, 620);
       var x = { domain: [0.5, maxDepth + 0.5], ticks: [1, 4, 8, 12, 16], label: "layer ℓ (1 = nearest the input)",
                 labelAnchor: "center", labelOffset: 34 };
@@ -87,8 +89,21 @@
           Plot.ruleY([0]),
         ],
       });
+      var spreadPoints = spread.map(function (value, k) { return { layer: k + 1, s: value }; });
+      var sy = decades(spread, 3);
+      var middle = NX.plot({
+        width: width, height: 180, marginLeft: 56, marginRight: 12, marginBottom: 42,
+        x: x,
+        y: { type: "log", domain: sy.domain, ticks: sy.ticks, tickFormat: powerOfTen, grid: true,
+             label: "spread across samples" },
+        marks: [
+          Plot.line(spreadPoints, { x: "layer", y: "s", stroke: DARK, strokeWidth: 2 }),
+          Plot.dot(spreadPoints, { x: "layer", y: "s", fill: DARK, r: 3.5 }),
+        ],
+      });
       return [note(text),
-              NX.panel("gradient norm of each layer's weights", top, width),
+              NX.panel("gradient norm of each layer's weights (the backward signal)", top, width),
+              NX.panel("how much each hidden layer's output differs between samples (the forward signal)", middle, width),
               NX.panel(shareName(v.act) + " in each hidden layer", bottom, width)];
     },
   });
@@ -96,19 +111,22 @@
   NX.register("depth-training", {
     render: function (ctx) {
       var Plot = ctx.Plot, f = ctx.frame, v = ctx.values, d = ctx.data;
-      var run = d.runs[v.run], epochs = d.epochs, depth = run.speed.shape[1];
+      var run = d.runs[v.run], recorded = d.epochs, R = recorded.length, depth = run.speed.shape[2];
+      var epochs = recorded[R - 1], base = v.seed * R;
       var lines = [], current = [];
-      for (var e = 0; e <= epochs; e++) {
-        for (var l = 0; l < depth; l++) lines.push({ epoch: e, layer: l + 1, speed: run.speed[e * depth + l] });
+      for (var e = 0; e < R; e++) {
+        for (var l = 0; l < depth; l++) {
+          lines.push({ epoch: recorded[e], layer: l + 1, speed: run.speed[((base + e) * depth) + l] });
+        }
       }
       for (var k = 0; k < depth; k++) current.push({ epoch: v.epoch, layer: k + 1, speed: f.speed[k] });
       var middle = lines.filter(function (p) { return p.layer > 1 && p.layer < depth; });
       var first = lines.filter(function (p) { return p.layer === 1; });
       var last = lines.filter(function (p) { return p.layer === depth; });
-      var y = decades(Array.from(run.speed), 4);
+      var y = decades(lines.map(function (p) { return p.speed; }), 4);
       var width = Math.min(ctx.width, 620);
-      var ends = [{ epoch: epochs, speed: first[epochs].speed, text: "layer 1", fill: VERMILION },
-                  { epoch: epochs, speed: last[epochs].speed, text: "layer " + depth, fill: BLUE }];
+      var ends = [{ epoch: epochs, speed: first[R - 1].speed, text: "layer 1", fill: VERMILION },
+                  { epoch: epochs, speed: last[R - 1].speed, text: "layer " + depth, fill: BLUE }];
       var speeds = NX.plot({
         width: width, height: 270, marginLeft: 56, marginRight: 70, marginBottom: 42,
         x: { domain: [0, epochs], label: "epoch", labelAnchor: "center", labelOffset: 34 },
@@ -137,8 +155,8 @@
           Plot.ruleY([0]),
         ],
       });
-      var losses = Array.from(run.loss).map(function (value, e) { return { epoch: e, loss: value }; });
-      var ly = decades(Array.from(run.loss), 2);
+      var losses = recorded.map(function (epoch, e) { return { epoch: epoch, loss: run.loss[base + e] }; });
+      var ly = decades(losses.map(function (p) { return p.loss; }), 2);
       var lossPlot = NX.plot({
         width: width, height: 180, marginLeft: 56, marginRight: 70, marginBottom: 42,
         x: { domain: [0, epochs], label: "epoch", labelAnchor: "center", labelOffset: 34 },
@@ -153,7 +171,8 @@
         ],
       });
       var text = "Epoch " + v.epoch + ": layer 1 learns at " + sci(f.speed[0]) + ", layer " + depth + " at " +
-        sci(f.speed[depth - 1]) + ". Loss " + NX.fixed(f.loss, 3) + ", accuracy " + percent(f.accuracy) + ".";
+        sci(f.speed[depth - 1]) + ". The top hidden layer's outputs differ between samples by " +
+        sci(f.spread[depth - 2]) + ". Loss " + NX.fixed(f.loss, 3) + ", accuracy " + percent(f.accuracy) + ".";
       return [note(text),
               NX.panel("learning speed of each layer (layer 1 vermilion, layer " + depth + " blue, the others grey)",
                        speeds, width),

@@ -5,14 +5,15 @@ Two experiments live here, because an explorer replays them:
 * :func:`gradient_profile` measures, for a freshly initialised network of a given depth,
   activation and weight gain, the norm of every layer's weight gradient
   $\lVert \partial L / \partial W^{(\ell)} \rVert$ and the share of saturated (sigmoid,
-  tanh) or dead (ReLU) units, with :func:`nnlib.diagnostics.layer_statistics`. It is cheap,
-  and the explorer :func:`depth_gradients` precomputes it for every combination of its
-  controls.
+  tanh) or dead (ReLU) units, with :func:`nnlib.diagnostics.layer_statistics`, and the
+  *spread* of every hidden layer's output across the samples (:func:`spread`): the backward
+  signal and the forward one. It is cheap, and the explorer :func:`depth_gradients`
+  precomputes it for every combination of its controls.
 * :func:`train_deep` trains a 10-layer network on the two moons and records the same
-  statistics, on the whole training set, after every epoch: how fast each layer learns.
-  :func:`deep_training` shows the runs of :data:`RUNS`, which :func:`deep_runs` trains once
-  and remembers, so that a chapter that shows the explorer and also reads the numbers
-  trains each network once.
+  statistics, on the whole training set, at the epochs of :data:`RECORDED`: how fast each
+  layer learns. :func:`deep_training` shows the runs of :data:`RUNS`, from each seed of
+  :data:`DEEP_SEEDS`, which :func:`deep_runs` trains once and remembers, so that a chapter
+  that shows the explorer and also reads the numbers trains each network once.
 
 The weight gain $g$ sets the spread of the initial weights: every weight is drawn from
 $\mathcal N(0, g^2 / n_{\text{in}})$. Xavier initialisation of a square layer is $g = 1$,
@@ -51,6 +52,26 @@ def gain_init(gain: float):
     return init
 
 
+def spread(outputs: np.ndarray) -> float:
+    r"""How much a layer's output differs between samples: the standard deviation of each unit's
+    output over the batch (axis 0), averaged over the units. ``outputs`` has shape (N, units).
+
+    Near 0 means every sample reaches the layer as practically the same vector, whatever the
+    input was, so nothing after it can tell the samples apart.
+    """
+    return float(np.mean(np.std(outputs, axis=0)))
+
+
+def hidden_outputs(model: Sequential, X) -> list[np.ndarray]:
+    """The output of every Activation layer of ``model`` on ``X``, input side first."""
+    out, outputs = X, []
+    for layer in model.layers:
+        out = layer.forward(out)
+        if isinstance(layer, Activation):
+            outputs.append(out)
+    return outputs
+
+
 def probe_batch(seed: int = 0):
     """The random batch the gradients at initialisation are measured on: X (64, 32), y (64, 1)."""
     data_rng = np.random.default_rng(seed)
@@ -78,17 +99,21 @@ def gradient_profile(depth: int, act: str, gain: float = HE_GAIN, seed: int = 0)
 
     Returns
     -------
-    dict with ``grad_norm`` (depth,), input side first, and ``share`` (depth - 1,): per
+    dict with ``grad_norm`` (depth,), input side first; ``share`` (depth - 1,): per
     hidden layer the share of saturated activations (sigmoid, tanh: $\varphi'(z)$ below 1%
-    of its largest value) or of dead units (ReLU).
+    of its largest value) or of dead units (ReLU); and ``spread`` (depth - 1,), the
+    :func:`spread` of each hidden layer's output over the 64 samples.
     """
     X, y = probe_batch(seed)
-    stats = layer_statistics(init_net(depth, act, gain, seed), X, y, MSE())
+    model = init_net(depth, act, gain, seed)
+    stats = layer_statistics(model, X, y, MSE())
     field = "dead" if act == "relu" else "saturated"
-    grad_norm = np.array([s.grad_norm for s in stats])
-    share = np.array([getattr(s, field) for s in stats[:-1]])
-    grad_norm.flags.writeable = share.flags.writeable = False  # shared by every caller of the cache
-    return {"grad_norm": grad_norm, "share": share}
+    profile = {"grad_norm": np.array([s.grad_norm for s in stats]),
+               "share": np.array([getattr(s, field) for s in stats[:-1]]),
+               "spread": np.array([spread(a) for a in hidden_outputs(model, X)])}
+    for value in profile.values():
+        value.flags.writeable = False  # shared by every caller of the cache
+    return profile
 
 
 def _significant(values: np.ndarray, digits: int = 4) -> np.ndarray:
@@ -101,9 +126,10 @@ def depth_gradients(seed: int = 0):
     r"""Per-layer gradient norms at initialisation for every depth 2-16, activation and weight gain.
 
     The frame holds ``grad_norm`` (depth,), the norm $\lVert \partial L / \partial W^{(\ell)} \rVert$
-    of each layer's weight gradient, input side first, and ``share`` (depth - 1,), the share of
-    saturated activations (sigmoid, tanh) or dead units (ReLU) in each hidden layer; see
-    :func:`gradient_profile`.
+    of each layer's weight gradient, input side first, ``share`` (depth - 1,), the share of
+    saturated activations (sigmoid, tanh) or dead units (ReLU) in each hidden layer, and
+    ``spread`` (depth - 1,), how much each hidden layer's output differs between the samples;
+    see :func:`gradient_profile`.
     """
 
     def compute(depth, act, gain):
@@ -117,10 +143,11 @@ def depth_gradients(seed: int = 0):
          SelectionSlider("gain", GAINS, value=HE_GAIN, label="weight gain g",
                          labels=tuple(f"{g:.2f}" for g in GAINS))],
         data={"maxDepth": 16},
-        alt="Top: the gradient norm of each layer's weights, on a logarithmic scale, against the layer "
-            "number, for a freshly initialised network of the chosen depth, hidden activation and weight "
-            "gain. Bottom: bars with the share of saturated activations (sigmoid, tanh) or dead units "
-            "(ReLU) in each hidden layer.",
+        alt="Three panels for a freshly initialised network of the chosen depth, hidden activation and weight "
+            "gain, against the layer number. Top: the gradient norm of each layer's weights, on a logarithmic "
+            "scale. Middle: how much each hidden layer's output differs between the samples, on a logarithmic "
+            "scale. Bottom: bars with the share of saturated activations (sigmoid, tanh) or dead units (ReLU) "
+            "in each hidden layer.",
         caption="Gradient norms at initialisation, measured with nnlib.diagnostics.layer_statistics: 32 "
                 "units per hidden layer, a linear output, a batch of 64 random samples, weights drawn "
                 "with standard deviation g/sqrt(32). Xavier is g = 1, He is g = 1.41.",
@@ -137,13 +164,27 @@ RUNS = {
     "tanh, Xavier (g = 1)": ("tanh", 1.0, 0.1),
     "ReLU, He (g = 1.41)": ("relu", HE_GAIN, 0.1),
 }
+#: Epochs of training, the seeds every run is trained from (starting weights and mini-batch order),
+#: and the epochs after which the statistics are recorded (0: before training).
+DEEP_EPOCHS = 30
+DEEP_SEEDS = (0, 1, 2)
+RECORDED = (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)
+
+
+@functools.lru_cache(maxsize=None)
+def _moons():
+    X_raw, y = moons(200, noise=0.15, rng=0)
+    X, _, _ = standardize(X_raw)
+    X.flags.writeable = y.flags.writeable = False  # one copy, shared by every run
+    return X, y
 
 
 def moons_data():
-    """The chapter's two moons: 200 samples, standardised; X (200, 2), labels y (200,)."""
-    X_raw, y = moons(200, noise=0.15, rng=0)
-    X, _, _ = standardize(X_raw)
-    return X, y
+    """The chapter's two moons: 200 samples, standardised; X (200, 2), labels y (200,).
+
+    The arrays are read-only, since every run shares them.
+    """
+    return _moons()
 
 
 def moons_deep_net(act: str, gain: float, depth: int = 10, width: int = 32, seed: int = 0) -> Sequential:
@@ -157,88 +198,108 @@ def moons_deep_net(act: str, gain: float, depth: int = 10, width: int = 32, seed
     return Sequential(layers)
 
 
-def train_deep(act: str, gain: float, lr: float, depth: int = 10, epochs: int = 60, seed: int = 0) -> dict:
-    r"""Train :func:`moons_deep_net` with plain SGD and record every layer after every epoch.
+def train_deep(act: str, gain: float, lr: float, depth: int = 10, epochs: int = DEEP_EPOCHS, seed: int = 0,
+               record_at=None) -> dict:
+    r"""Train :func:`moons_deep_net` with plain SGD and record every layer as it learns.
 
-    Mini-batches of 20, softmax cross-entropy. Before training and after each epoch,
-    :func:`~nnlib.diagnostics.layer_statistics` runs on all 200 samples.
+    Mini-batches of 20, softmax cross-entropy. Before training and after each epoch in
+    ``record_at`` (default: every epoch), :func:`~nnlib.diagnostics.layer_statistics` runs on
+    all 200 samples, and a forward pass measures the loss, the accuracy and the spread of every
+    hidden layer's output.
 
     Returns
     -------
-    dict of arrays, row ``e`` after epoch ``e`` (row 0: before training):
-    ``loss`` (epochs + 1,), the loss on all samples; ``accuracy`` (epochs + 1,);
-    ``speed`` (epochs + 1, depth), the gradient norm $\lVert \partial L / \partial W^{(\ell)} \rVert$
+    dict of arrays, one row per recorded epoch (row 0: before training): ``epochs``, the epochs
+    recorded; ``loss`` (rows,), the loss on all samples; ``accuracy`` (rows,);
+    ``speed`` (rows, depth), the gradient norm $\lVert \partial L / \partial W^{(\ell)} \rVert$
     of each layer, input side first: how fast the layer is learning;
-    ``share`` (epochs + 1, depth - 1), per hidden layer the share of saturated activations
-    (sigmoid, tanh) or of dead units (ReLU).
+    ``share`` (rows, depth - 1), per hidden layer the share of saturated activations
+    (sigmoid, tanh) or of dead units (ReLU); ``spread`` (rows, depth - 1), the :func:`spread`
+    of each hidden layer's output over the 200 samples.
     """
     X, y = moons_data()
+    record_at = set(range(epochs + 1) if record_at is None else record_at)
     model = moons_deep_net(act, gain, depth, seed=seed)
     loss = SoftmaxCrossEntropy()
     field = "dead" if act == "relu" else "saturated"
-    record = {"loss": [], "accuracy": [], "speed": [], "share": []}
+    record = {"epochs": [], "loss": [], "accuracy": [], "speed": [], "share": [], "spread": []}
 
     def measure(epoch, model, history):
+        if epoch not in record_at:
+            return
         stats = layer_statistics(model, X, y, loss)  # leaves the whole-data gradients in the layers
-        scores = model.forward(X)
+        hidden = hidden_outputs(model, X)
+        scores = model.layers[-1].forward(hidden[-1])  # the output layer, a Dense after the last activation
+        record["epochs"].append(epoch)
         record["loss"].append(loss.forward(scores, y))
         record["accuracy"].append(float(np.mean(scores.argmax(axis=1) == y)))
         record["speed"].append([s.grad_norm for s in stats])
         record["share"].append([getattr(s, field) for s in stats[:-1]])
+        record["spread"].append([spread(a) for a in hidden])
 
     measure(0, model, None)
     model.fit(X, y, loss=loss, optimizer=SGD(lr=lr), epochs=epochs, batch_size=20, rng=seed,
               progress=False, callbacks=[measure])
-    return {key: np.array(values, dtype=float) for key, values in record.items()}
+    return {key: np.array(values, dtype=int if key == "epochs" else float) for key, values in record.items()}
 
 
-def deep_runs(epochs: int = 60) -> dict:
-    """:func:`train_deep` for every run in :data:`RUNS`, trained once and remembered: label -> record.
+def deep_runs() -> dict:
+    """:func:`train_deep` for every run in :data:`RUNS` and every seed in :data:`DEEP_SEEDS`, trained once.
 
-    The arrays are read-only, since every caller shares them.
+    Returns
+    -------
+    dict label -> dict of read-only arrays with a leading seed axis: ``loss`` and ``accuracy``
+    (seeds, len(RECORDED)), ``speed`` (seeds, len(RECORDED), 10), ``share`` and ``spread``
+    (seeds, len(RECORDED), 9); and ``epochs``, the epochs recorded (:data:`RECORDED`).
     """
-    return _deep_runs(int(epochs))  # one cache entry per number of epochs, however it was passed
+    return _deep_runs()
 
 
 @functools.lru_cache(maxsize=None)
-def _deep_runs(epochs: int) -> dict:
+def _deep_runs() -> dict:
     runs = {}
     for label, (act, gain, lr) in RUNS.items():
-        runs[label] = train_deep(act, gain, lr, epochs=epochs)
+        records = [train_deep(act, gain, lr, seed=seed, record_at=RECORDED) for seed in DEEP_SEEDS]
+        runs[label] = {key: np.array([r[key] for r in records]) for key in records[0] if key != "epochs"}
+        runs[label]["epochs"] = records[0]["epochs"]
         for value in runs[label].values():
             value.flags.writeable = False
     return runs
 
 
 @factory
-def deep_training(epochs: int = 60):
-    r"""How fast each layer of a 10-layer network learns, epoch by epoch, for the runs in :data:`RUNS`.
+def deep_training():
+    r"""How fast each layer of a 10-layer network learns, for the runs in :data:`RUNS`, from three starts.
 
-    ``data["runs"][label]`` holds each run's whole record from :func:`train_deep`; the frame
-    for (run, epoch) holds that epoch's ``speed`` (10,), the gradient norm of each layer,
-    ``share`` (9,), the share of saturated or dead units per hidden layer, ``loss`` and
-    ``accuracy``.
+    ``data["runs"][label]`` holds each run's ``speed`` (seeds, epochs recorded, 10) and ``loss``
+    (seeds, epochs recorded) from :func:`deep_runs`; the frame for (run, seed, epoch) holds that
+    epoch's ``speed`` (10,), the gradient norm of each layer, ``share`` (9,), the share of
+    saturated or dead units per hidden layer, ``spread`` (9,), ``loss`` and ``accuracy``.
     """
-    records = deep_runs(epochs)
+    records = deep_runs()
+    seeds = {f"start {k + 1}": k for k in range(len(DEEP_SEEDS))}
 
-    def compute(run, epoch):
-        record = records[run]
-        return {"speed": _significant(record["speed"][epoch]), "share": _significant(record["share"][epoch]),
-                "loss": float(record["loss"][epoch]), "accuracy": float(record["accuracy"][epoch])}
+    def compute(run, seed, epoch):
+        record, e = records[run], RECORDED.index(epoch)
+        return {"speed": _significant(record["speed"][seed, e]), "share": _significant(record["share"][seed, e]),
+                "spread": _significant(record["spread"][seed, e]),
+                "loss": float(record["loss"][seed, e]), "accuracy": float(record["accuracy"][seed, e])}
 
     return Explorer(
         "depth-training", compute,
         [Dropdown("run", {label: label for label in RUNS}, label="network"),
-         SelectionSlider("epoch", tuple(range(epochs + 1)), value=0, label="epoch", fmt="{}")],
+         Dropdown("seed", seeds, label="random start"),
+         SelectionSlider("epoch", RECORDED, value=0, label="epoch", fmt="{}")],
         data={"runs": {label: {"speed": r["speed"], "loss": r["loss"], "kind": RUNS[label][0]}
-                       for label, r in records.items()}, "epochs": epochs},
+                       for label, r in records.items()}, "epochs": list(RECORDED)},
         alt="Three panels for the chosen training run of a 10-layer network on the two moons. Top: the "
             "learning speed of each layer, the norm of its weight gradient, over the epochs on a "
             "logarithmic scale, one line per layer, with the chosen epoch marked. Middle: bars with the "
             "share of saturated or dead units in each hidden layer at that epoch. Bottom: the loss over "
-            "the epochs with the chosen epoch marked.",
-        caption="Ten layers with weights (nine hidden layers of 32 units), trained on the two moons with "
-                "plain SGD on mini-batches of 20. The learning speed of layer ℓ is the norm of its weight "
-                "gradient on all 200 samples, measured after every epoch.",
+            "the epochs with the chosen epoch marked. A sentence gives the two layers' speeds, how much the "
+            "top hidden layer's output differs between samples, the loss and the accuracy.",
+        caption=f"Ten layers with weights (nine hidden layers of 32 units), trained on the two moons with "
+                f"plain SGD on mini-batches of 20 for {DEEP_EPOCHS} epochs, from three random starts. The "
+                "learning speed of layer ℓ is the norm of its weight gradient on all 200 samples.",
         web="frames",
     )
