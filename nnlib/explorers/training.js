@@ -66,10 +66,10 @@
       } else if (f.verdict === "about right") {
         note.textContent = head + "The loss falls fast and levels off at " + number(f.final) + ", within 30% of the best rate on the grid (η = "
           + d.best_lr + "), and near the noise floor of " + d.noise_floor + " that no model beats on new data. Where it ended, "
-          + "2/κ_max = " + number(f.limit) + (f.limit < 1.25 * lr ? ": right at the edge for this rate." : ", above its rate.");
+          + "2/κₘₐₓ = " + number(f.limit) + (f.limit < 1.25 * lr ? ": right at the edge for this rate." : ", above its rate.");
       } else if (f.verdict === "too large") {
         note.textContent = head + "The steps overshoot: the loss jumps from batch to batch and ends at " + number(f.final) + ", "
-          + NX.fixed(f.to_best, 1) + " times the best run's. It ended where 2/κ_max = " + number(f.limit)
+          + NX.fixed(f.to_best, 1) + " times the best run's. It ended where 2/κₘₐₓ = " + number(f.limit)
           + ", close to its rate: it sits at the edge. A little more and the run diverges.";
       } else {
         note.textContent = head + "fit stopped the run at epoch " + f.epoch + ", update " + f.step + ", because "
@@ -133,15 +133,15 @@
       var edge = NX.plot({
         width: pw, height: 250, marginLeft: 50, marginRight: 10,
         x: { type: "log", domain: [8e-3, 4], label: "learning rate η", tickFormat: powerOfTen, ticks: decades(1e-2, 1) },
-        y: { type: "log", domain: [0.05, 2], label: "2/κ_max where the run ended", grid: true,
+        y: { type: "log", domain: [0.05, 2], label: "2/κₘₐₓ where the run ended", grid: true,
              ticks: [0.1, 0.2, 0.5, 1, 2], tickFormat: function (v) { return String(v); } },
         marks: [
           Plot.line([{ x: 0.05, y: 0.05 }, { x: 2, y: 2 }], { x: "x", y: "y", stroke: "currentColor", strokeDasharray: "4,3" }),
-          Plot.text([{ x: 1.1, y: 1.1 }], { x: "x", y: "y", text: function () { return "2/κ_max = η"; }, textAnchor: "end",
+          Plot.text([{ x: 1.1, y: 1.1 }], { x: "x", y: "y", text: function () { return "2/κₘₐₓ = η"; }, textAnchor: "end",
                                             dx: -6, dy: -8, fontSize: 12 }),
           Plot.ruleY([d.start_limit], { stroke: GREY, strokeDasharray: "2,3" }),
-          Plot.text([{ x: 0.009, y: d.start_limit }], { x: "x", y: "y", text: function () { return "at the start"; },
-                                                        textAnchor: "start", dy: 10, fontSize: 12, fill: GREY }),
+          Plot.text([{ x: 3.5, y: d.start_limit }], { x: "x", y: "y", text: function () { return "at the start"; },
+                                                      textAnchor: "end", dy: -8, fontSize: 12, fill: GREY }),
           Plot.ruleX([lr], { stroke: colour, strokeWidth: 2.5, strokeOpacity: 0.8 }),
           Plot.dot(ends, { x: "lr", y: "limit", fill: BLUE, r: 2.5 }),
           Plot.dot(chosen, { x: "lr", y: "limit", stroke: colour, r: 6, strokeWidth: 2 }),

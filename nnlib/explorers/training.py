@@ -196,7 +196,7 @@ def learning_rate_sweep(epochs: int = 40, batch_size: int = 16):
             "end on the diagonal. A sentence names the regime and, for a stopped run, the rule that stopped it.",
         caption=f"The same network, the same start and the same {epochs} epochs of mini-batches of {batch_size}, "
                 "trained with learning rates from 0.01 to 3.16. Runs that diverge are stopped by fit's "
-                "guard within a few updates. For the others, 2/κ_max comes from the Hessian of the loss on all "
+                "guard within a few updates. For the others, 2/κₘₐₓ comes from the Hessian of the loss on all "
                 "the data at the weights where the run ended.",
     )
 
