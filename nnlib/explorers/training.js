@@ -66,7 +66,7 @@
       } else if (f.verdict === "about right") {
         note.textContent = head + "The loss falls fast and levels off at " + number(f.final) + ", within 30% of the best rate on the grid (η = "
           + d.best_lr + "), and near the noise floor of " + d.noise_floor + " that no model beats on new data. Where it ended, "
-          + "2/κₘₐₓ = " + number(f.limit) + (f.limit < 1.25 * lr ? ": right at the edge for this rate." : ", above its rate.");
+          + "2/κₘₐₓ = " + number(f.limit) + (f.limit < 1.25 * lr ? ": close to the edge for this rate." : ", above its rate.");
       } else if (f.verdict === "too large") {
         note.textContent = head + "The steps overshoot: the loss jumps from batch to batch and ends at " + number(f.final) + ", "
           + NX.fixed(f.to_best, 1) + " times the best run's. It ended where 2/κₘₐₓ = " + number(f.limit)
