@@ -136,6 +136,33 @@ class Optimizer:
         for param in params:
             self._update(param.name, param.value, param.grad)
 
+    def _state_of(self, name: str, value: np.ndarray, *keys: str) -> dict:
+        """The state of parameter ``name``, created on first use with zero arrays ``keys`` shaped like ``value``.
+
+        (``self.state.setdefault(name, {...})`` would build the zero arrays on every step
+        only to throw them away.)
+        """
+        state = self.state.get(name)
+        if state is None:
+            state = self.state[name] = {key: np.zeros_like(value) for key in keys}
+        return state
+
+    def _scratch(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
+        """A reusable array of the shape and dtype of ``like`` for a step's intermediate results.
+
+        An update such as ``value -= lr * grad`` builds a new array for ``lr * grad`` on every
+        step; for a 256 x 256 layer that is a quarter of a megabyte that the allocator may hand
+        back to the operating system and fault in again each time. Writing such results into
+        arrays kept here (``np.multiply(grad, lr, out=buffer)``) computes the same numbers, bit
+        for bit, without allocating. ``slot`` tells apart buffers used at the same time.
+        """
+        buffers = self.__dict__.setdefault("_buffers", {})
+        key = (like.shape, like.dtype.str, slot)
+        buffer = buffers.get(key)
+        if buffer is None:
+            buffer = buffers[key] = np.empty(like.shape, dtype=like.dtype)
+        return buffer
+
     def _update(self, name, value, grad):
         raise NotImplementedError
 
@@ -183,11 +210,12 @@ class SGD(Optimizer):
         if self.weight_decay:
             grad = grad + self.weight_decay * value
         if self.momentum:
-            velocity = self.state.setdefault(name, {"v": np.zeros_like(value)})["v"]
+            velocity = self._state_of(name, value, "v")["v"]
             velocity *= self.momentum
             velocity += grad
             grad = grad + self.momentum * velocity if self.nesterov else velocity
-        value -= self.lr * grad  # in place: the layer sees the new value
+        step = np.multiply(grad, self.lr, out=self._scratch(grad))  # lr * grad, without a new array
+        value -= step  # in place: the layer sees the new value
 
     def __repr__(self):
         nesterov = ", nesterov=True" if self.nesterov else ""
@@ -226,10 +254,17 @@ class RMSProp(Optimizer):
     def _update(self, name, value, grad):
         if self.weight_decay:
             grad = grad + self.weight_decay * value
-        square = self.state.setdefault(name, {"s": np.zeros_like(value)})["s"]
+        square = self._state_of(name, value, "s")["s"]
+        # The same operations in the same order as lr * g / (sqrt(s) + eps), into kept buffers.
+        g_part = np.multiply(grad, 1 - self.rho, out=self._scratch(grad))
+        g_part *= grad
         square *= self.rho
-        square += (1 - self.rho) * grad * grad
-        value -= self.lr * grad / (np.sqrt(square) + self.eps)
+        square += g_part  # s = rho s + (1 - rho) g^2
+        denominator = np.sqrt(square, out=self._scratch(square, slot=1))
+        denominator += self.eps
+        step = np.multiply(grad, self.lr, out=g_part)
+        step /= denominator
+        value -= step
 
     def __repr__(self):
         return f"RMSProp(lr={self.lr}, rho={self.rho}, eps={self.eps}, weight_decay={self.weight_decay})"
@@ -267,16 +302,26 @@ class Adam(Optimizer):
 
     def _adam_step(self, name, value, grad):
         """Adam's update of ``value`` in place from ``grad`` (moments and step count kept per name)."""
-        state = self.state.setdefault(name, {"m": np.zeros_like(value), "v": np.zeros_like(value), "t": 0})
-        state["t"] += 1
+        state = self._state_of(name, value, "m", "v")
+        state["t"] = state.get("t", 0) + 1
         m, v, t = state["m"], state["v"], state["t"]
+        # The formulas above, one operation at a time into two kept buffers (no new arrays):
+        # the same operations in the same order as lr * m_hat / (sqrt(v_hat) + eps).
+        g_part = self._scratch(grad)
+        np.multiply(grad, 1 - self.beta1, out=g_part)
         m *= self.beta1
-        m += (1 - self.beta1) * grad
+        m += g_part  # m = beta1 m + (1 - beta1) g
+        np.multiply(grad, 1 - self.beta2, out=g_part)
+        g_part *= grad
         v *= self.beta2
-        v += (1 - self.beta2) * grad * grad
-        m_hat = m / (1 - self.beta1**t)
-        v_hat = v / (1 - self.beta2**t)
-        value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += g_part  # v = beta2 v + (1 - beta2) g^2
+        denominator = np.divide(v, 1 - self.beta2**t, out=self._scratch(v, slot=1))  # v_hat
+        np.sqrt(denominator, out=denominator)
+        denominator += self.eps
+        step = np.divide(m, 1 - self.beta1**t, out=self._scratch(m, slot=2))  # m_hat
+        step *= self.lr
+        step /= denominator
+        value -= step
 
     def __repr__(self):
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps}, weight_decay={self.weight_decay})"
