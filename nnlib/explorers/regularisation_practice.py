@@ -223,30 +223,36 @@ def held_out() -> dict:
 
 class Run(NamedTuple):
     """One trained network: fit's ``history``, the ``model``, its accuracy on the ``test`` digits
-    and on the test digits ``moved`` by one pixel (chapter 10's four moves), and ``memorised``:
-    after every epoch, the share of the training images with a wrong label to which the network
-    gives that wrong label (empty for clean labels)."""
+    and on the test digits ``moved`` by one pixel (chapter 10's four moves), and, after every
+    epoch, what it makes of the training images whose label was changed: the share to which it
+    gives the wrong label it was taught (``learnt``) and the share to which it gives their true
+    digit (``recognised``); both empty for clean labels."""
 
     history: object
     model: Sequential
     test: float
     moved: float
-    memorised: np.ndarray
+    learnt: np.ndarray
+    recognised: np.ndarray
 
 
-class WrongLabelsLearnt:
-    """A ``fit`` callback: after every epoch, the share of ``X`` the model classifies as ``y``.
+class WrongLabels:
+    """A ``fit`` callback: what the network makes of the training images whose label was changed.
 
-    Given the training images whose label was changed and those wrong labels, it measures how
-    many of the wrong labels the network has learnt by heart. ``shares`` holds one value per epoch.
+    After every epoch it appends to ``learnt`` the share of the images ``X`` that the model
+    classifies as their wrong label ``given``, and to ``recognised`` the share it classifies as
+    their ``true`` digit. With no images (clean labels) it records nothing.
     """
 
-    def __init__(self, X, y):
-        self.X, self.y, self.shares = X, y, []
+    def __init__(self, X, given, true):
+        self.X, self.given, self.true = X, given, true
+        self.learnt, self.recognised = [], []
 
     def __call__(self, epoch, model, history):
-        if len(self.y):
-            self.shares.append(float(np.mean(model.predict(self.X).argmax(axis=1) == self.y)))
+        if len(self.given):
+            predicted = model.predict(self.X).argmax(axis=1)
+            self.learnt.append(float(np.mean(predicted == self.given)))
+            self.recognised.append(float(np.mean(predicted == self.true)))
 
 
 def _accuracy(model, X, y) -> float:
@@ -259,7 +265,7 @@ def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False
 
     Adam (AdamW for weight decay) with learning rate :data:`LR`, mini-batches of
     :data:`BATCH`, :data:`EPOCHS` epochs, the validation loss and accuracy measured after
-    every epoch, with the share of wrong labels learnt (:class:`WrongLabelsLearnt`). With ``early_stopping`` an :class:`~nnlib.callbacks.EarlyStopping` of
+    every epoch, with what the network makes of the relabelled images (:class:`WrongLabels`). With ``early_stopping`` an :class:`~nnlib.callbacks.EarlyStopping` of
     patience :data:`PATIENCE` watches the validation loss and restores the best weights.
     The test accuracies are measured once, after training.
     """
@@ -269,13 +275,13 @@ def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False
     data, held = training_set(labels, seed), held_out()
     model = make_network(seed, chosen.dropout, chosen.max_shift)
     optimizer = AdamW(lr=LR, weight_decay=chosen.weight_decay) if chosen.weight_decay else Adam(lr=LR)
-    learnt = WrongLabelsLearnt(data["X"][data["wrong"]], data["y"][data["wrong"]])
-    callbacks = [learnt] + ([EarlyStopping(monitor="val_loss", patience=PATIENCE)] if early_stopping else [])
+    watch = WrongLabels(data["X"][data["wrong"]], data["y"][data["wrong"]], data["true"][data["wrong"]])
+    callbacks = [watch] + ([EarlyStopping(monitor="val_loss", patience=PATIENCE)] if early_stopping else [])
     history = model.fit(data["X"], data["y"], loss=SoftmaxCrossEntropy(), optimizer=optimizer, epochs=EPOCHS,
                         batch_size=BATCH, rng=seed, validation_data=(held["X_val"], held["y_val"]),
                         metric="accuracy", callbacks=callbacks, progress=False)
     return Run(history, model, _accuracy(model, held["X_test"], held["y_test"]),
-               _accuracy(model, held["X_test_moved"], held["y_test_moved"]), np.array(learnt.shares))
+               _accuracy(model, held["X_test_moved"], held["y_test_moved"]), np.array(watch.learnt), np.array(watch.recognised))
 
 
 def early_stopping_epochs(val_loss, patience: int = PATIENCE) -> tuple[int, int | None]:
@@ -303,7 +309,7 @@ def _curves(labels: str, setting: str) -> dict:
     runs = [train_run(labels, setting, seed) for seed in SEEDS]
     curves = {name: np.array([getattr(run.history, name) for run in runs])
               for name in ("loss", "val_loss", "train_metric", "val_metric")}
-    curves["learnt"] = np.array([run.memorised for run in runs]) if labels == "noisy" else None
+    curves["learnt"] = np.array([run.learnt for run in runs]) if labels == "noisy" else None
     return curves
 
 
