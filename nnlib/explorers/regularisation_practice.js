@@ -81,14 +81,15 @@
       var learnt = noisy ? mean(rows(run.learnt, n)) : null;
       var best = Array.from(f.best), stopped = Array.from(f.stopped), restored = Array.from(f.restored);
       var showReference = v.setting !== "none";
-      var pw = NX.panelWidth(ctx.width, 1, 300);
+      var pw = NX.panelWidth(ctx.width, 2, 330);
 
       // Early stopping, seed by seed: a ring where the weights are restored, a cross where it stops.
       var rings = [], crosses = [], ringsAcc = [];
       for (var k = 0; k < n; k++) {
         rings.push({ epoch: best[k], value: valLoss[k][best[k] - 1] });
         ringsAcc.push({ epoch: best[k], value: valAcc[k][best[k] - 1] });
-        if (stopped[k] > 0) crosses.push({ epoch: stopped[k], value: valLoss[k][stopped[k] - 1] });
+        // A stop after the last epoch ends nothing early: only earlier stops get a cross.
+        if (stopped[k] > 0 && stopped[k] < epochs) crosses.push({ epoch: stopped[k], value: valLoss[k][stopped[k] - 1] });
       }
 
       var thinLoss = [], thinAcc = [];
@@ -113,7 +114,7 @@
         Plot.dot(crosses, { x: "epoch", y: "value", r: 5, symbol: "times", stroke: DARK, strokeWidth: 2, clip: true })
       );
       var loss = NX.plot({
-        width: pw, height: 230, marginLeft: 52, marginRight: 14, marginBottom: 42, marginTop: 14,
+        width: pw, height: 240, marginLeft: 52, marginRight: 16, marginBottom: 42, marginTop: 26,
         x: xAxis, y: { domain: [0, 1.05 * top], label: "cross-entropy loss", grid: true },
         marks: lossMarks,
       });
@@ -135,14 +136,14 @@
         Plot.dot(ringsAcc, { x: "epoch", y: "value", r: 5, stroke: DARK, strokeWidth: 1.5, fill: "white" })
       );
       var accuracy = NX.plot({
-        width: pw, height: 230, marginLeft: 52, marginRight: 14, marginBottom: 42, marginTop: 14,
+        width: pw, height: 240, marginLeft: 52, marginRight: 16, marginBottom: 42, marginTop: 26,
         x: xAxis,
         y: { domain: [0, 1], label: "accuracy", grid: true, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1],
              tickFormat: function (t) { return Math.round(100 * t) + "%"; } },
         marks: accMarks,
       });
 
-      var early = stopped.filter(function (s) { return s > 0; });
+      var early = stopped.filter(function (s) { return s > 0 && s < epochs; });
       var restoredMean = restored.reduce(function (s, x) { return s + x; }, 0) / n;
       var text = (noisy ? d.wrong + "% of the training labels wrong" : "Training labels as they are") + ", " + v.setting +
         ". After epoch " + epochs + " (mean of " + n + " seeds): training accuracy " + percent(meanTrainAcc[epochs - 1]) +
