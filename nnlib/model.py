@@ -303,10 +303,17 @@ class Sequential:
                                                   "diverged; try a smaller learning rate."):
             return self._fast_backward(dout, [_layer_calls(layer) for layer in self.layers], input_grad)
 
-    def _fast_backward(self, dout, calls, input_grad):
-        last = len(calls) - 1
-        for i in range(last, -1, -1):
-            dout = calls[i][1](dout, input_grad or i > 0)
+    def _fast_backward(self, dout, calls, input_grad, stop: int = 0):
+        """Back-propagate through layers ``len(calls) - 1`` down to ``stop``.
+
+        ``fit`` passes ``input_grad=False`` and ``stop`` = the first layer with parameters:
+        layers before it learn nothing, and the gradient with respect to their input (the
+        data, in the end) is never used, so their backward passes would be wasted work
+        (for chapter 10's conv net, a ``Reshape`` before the ``Conv2D`` would make the
+        convolution compute its input gradient).
+        """
+        for i in range(len(calls) - 1, stop - 1, -1):
+            dout = calls[i][1](dout, input_grad or i > stop)
             if dout is None:
                 break
         return dout
@@ -510,7 +517,7 @@ class Sequential:
             run = _Run(calls=[_layer_calls(layer) for layer in self.layers], loss_fn=loss_fn,
                        loss_forward=loss_fn.forward if custom_loss else loss_fn._forward, optimizer=optimizer,
                        params=params, penalty=penalty, metric=metric_fn, truth=truth, clip_norm=clip_norm,
-                       grad_norms=history.grad_norm)
+                       grad_norms=history.grad_norm, first_learner=_first_learner(self.layers))
             history.start_loss = self._start_loss(probe, y[spread], run)
             run.watch = DivergenceWatch(history.start_loss, optimizer, history)
             for callback in callbacks:
@@ -588,7 +595,7 @@ class Sequential:
                 if run.penalty is not None:
                     value += run.penalty.total(self)
                 run.watch.check(value, epoch, step)  # before the update: the model keeps these weights
-                self._fast_backward(run.loss_fn.backward(), run.calls, input_grad=False)
+                self._fast_backward(run.loss_fn.backward(), run.calls, input_grad=False, stop=run.first_learner)
                 if run.penalty is not None:
                     run.penalty.add_grads(self)
                 if run.clip_norm is not None:
@@ -721,6 +728,18 @@ def _check_penalty(penalty):
                     f"{type(penalty).__name__} {penalty!r}.")
 
 
+def _first_learner(layers) -> int:
+    """Index of the first layer with parameters (0 if none has any, or a layer has no ``params``).
+
+    Training back-propagates only down to this layer: nothing before it is trained.
+    """
+    for i, layer in enumerate(layers):
+        params = getattr(layer, "params", None)
+        if not isinstance(params, dict) or params:
+            return i
+    return 0
+
+
 def _rate_owner(optimizer):
     """The optimiser whose ``lr`` a schedule sets: the innermost one of a wrapper (its ``inner``)."""
     owner = optimizer
@@ -782,6 +801,7 @@ class _Run:
     truth: np.ndarray | None
     clip_norm: float | None = None
     grad_norms: list | None = None
+    first_learner: int = 0
     watch: "DivergenceWatch | None" = None
 
     def batch_metric(self, y_hat, yb, idx):
