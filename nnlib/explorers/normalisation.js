@@ -5,6 +5,8 @@
   var BLUE = "#0072B2", VERMILION = "#D55E00", GREY = "#8c8c8c", DARK = "#444444", LIGHT = "#e4e4e4";
   var NORM_NAMES = { none: "none", BatchNorm: "batch normalisation", LayerNorm: "layer normalisation" };
   var NORM_COLOURS = { none: GREY, BatchNorm: BLUE, LayerNorm: VERMILION };
+  // Lines that lie on top of each other (no normalisation and layer normalisation often do) stay told apart.
+  var DASHES = { none: "5,3", BatchNorm: null, LayerNorm: null };
   /** Spreads below this are drawn at the bottom edge of the log axis (a layer of dead units has spread 0). */
   var FLOOR = 1e-6;
 
@@ -36,36 +38,37 @@
   NX.register("normalisation-histograms", {
     render: function (ctx) {
       var Plot = ctx.Plot, f = ctx.frame, d = ctx.data, v = ctx.values;
-      var kind = d.kinds[v.setup], range = d.ranges[v.setup], bins = d.bins, epochs = d.epochs;
+      var kind = d.kinds[v.setup], edges = d.edges[v.setup], bins = d.bins, epochs = d.epochs;
       var layers = f.hist.shape[0], norms = d.norms, me = norms.indexOf(v.norm);
-      var width = Math.min(ctx.width, 620);
-      var shareName = kind === "relu" ? "dead" : "saturated";
+      var width = Math.min(ctx.width, 620), relu = kind === "relu";
 
-      // 1. a ridgeline: one histogram per hidden layer, layer 1 at the top
+      // 1. a ridgeline: one histogram per hidden layer, layer 1 at the top. ReLU: the positive
+      //    values on a log axis, the share of exact zeros written beside them.
       var rects = [], labels = [];
       for (var k = 0; k < layers; k++) {
         var name = "layer " + (k + 1);
         for (var b = 0; b < bins; b++) {
           var h = f.hist[k * bins + b] / 255;
-          if (h > 0) {
-            rects.push({ layer: name, x1: range[0] + (range[1] - range[0]) * b / bins,
-                         x2: range[0] + (range[1] - range[0]) * (b + 1) / bins, h: h });
-          }
+          if (h > 0) rects.push({ layer: name, x1: edges[b], x2: edges[b + 1], h: h });
         }
-        labels.push({ layer: name, text: percent(f.share[k]) + " " + shareName });
+        labels.push({ layer: name, text: relu ? percent(f.zero[k]) + " zero, " + percent(f.share[k]) + " dead"
+                                              : percent(f.share[k]) + " saturated" });
       }
       var layerNames = labels.map(function (l) { return l.layer; });
+      var right = relu ? 128 : 96;
       var ridge = NX.plot({
-        width: width, height: 46 + 31 * layers, marginLeft: 62, marginRight: 96, marginBottom: 40, marginTop: 6,
-        x: { domain: range, label: kind === "relu" ? "activation a = ReLU(…)" : "activation a = σ(…)",
-             labelAnchor: "center", labelOffset: 32, ticks: 5 },
+        width: width, height: 46 + 31 * layers, marginLeft: 62, marginRight: right, marginBottom: 40, marginTop: 6,
+        x: relu ? { type: "log", domain: [edges[0], edges[bins]], ticks: [1e-5, 1e-3, 0.1, 10], tickFormat: powerOfTen,
+                    label: "activation a > 0 (log scale)", labelAnchor: "center", labelOffset: 32 }
+                : { domain: [edges[0], edges[bins]], label: "activation a = σ(…)", labelAnchor: "center",
+                    labelOffset: 32, ticks: 5 },
         y: { domain: [0, 1], axis: null },
         fy: { domain: layerNames, label: null, padding: 0.12 },
         marks: [
           Plot.rectY(rects, { x1: "x1", x2: "x2", y1: 0, y2: "h", fy: "layer", fill: NORM_COLOURS[v.norm],
                               fillOpacity: 0.85 }),
           Plot.ruleY([0], { stroke: DARK, strokeWidth: 0.8 }),
-          Plot.text(labels, { fy: "layer", frameAnchor: "right", dx: 92, text: "text", textAnchor: "end",
+          Plot.text(labels, { fy: "layer", frameAnchor: "right", dx: right - 4, text: "text", textAnchor: "end",
                               fontSize: 12, fill: DARK }),
         ],
       });
@@ -87,13 +90,13 @@
         y: { type: "log", domain: [FLOOR, 3], ticks: [1e-6, 1e-4, 1e-2, 1], tickFormat: powerOfTen, grid: true,
              label: "spread across samples" },
         color: colourScale,
-        marks: [
-          Plot.line(spreadRows.filter(function (r) { return !r.mine; }),
-                    { x: "layer", y: "spread", z: "norm", stroke: "norm", strokeWidth: 1.5, strokeOpacity: 0.8 }),
-          Plot.line(spreadRows.filter(function (r) { return r.mine; }),
-                    { x: "layer", y: "spread", stroke: "norm", strokeWidth: 3 }),
+        marks: norms.map(function (norm, n) {
+          return Plot.line(spreadRows.filter(function (r) { return r.norm === NORM_NAMES[norm]; }),
+                           { x: "layer", y: "spread", stroke: "norm", strokeWidth: n === me ? 3 : 1.5,
+                             strokeDasharray: DASHES[norm] });
+        }).concat([
           Plot.dot(spreadRows.filter(function (r) { return r.mine; }), { x: "layer", y: "spread", fill: "norm", r: 3.5 }),
-        ],
+        ]),
       });
 
       // 3. the training loss of the three over the epochs
@@ -114,9 +117,13 @@
           Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "ln 2"; },
                                                           dy: -8, textAnchor: "end", fontSize: 12, fill: DARK }),
           Plot.ruleX([v.epoch], { stroke: DARK, strokeDasharray: "3,3" }),
-          Plot.line(lossRows, { x: "epoch", y: "loss", z: "norm", stroke: "norm", strokeWidth: 2 }),
+        ].concat(norms.map(function (norm, n) {
+          return Plot.line(lossRows.filter(function (r) { return r.norm === NORM_NAMES[norm]; }),
+                           { x: "epoch", y: "loss", stroke: "norm", strokeWidth: n === me ? 2.5 : 1.5,
+                             strokeDasharray: DASHES[norm] });
+        })).concat([
           Plot.dot([{ epoch: v.epoch, loss: f.loss }], { x: "epoch", y: "loss", r: 4.5, fill: NORM_COLOURS[v.norm] }),
-        ],
+        ]),
       });
 
       var legend = Plot.legend({ color: colourScale, style: { fontSize: "12px" } });
@@ -138,7 +145,7 @@
   NX.register("normalisation-batch-noise", {
     render: function (ctx) {
       var Plot = ctx.Plot, f = ctx.frame, d = ctx.data, v = ctx.values;
-      var z = Array.from(d.z), m = v.batch;
+      var z = Array.from(d.x), m = v.batch;
       var pw = NX.panelWidth(ctx.width, 2, 280);
 
       // 1. the unit's 200 values, with the chosen sample
@@ -148,7 +155,7 @@
       z.forEach(function (value) { population[Math.min(count - 1, Math.floor((value - lo) / step))].n += 1; });
       var popPlot = NX.plot({
         width: pw, height: 220, marginLeft: 48, marginRight: 14, marginBottom: 40, marginTop: 22,
-        x: { label: "the unit's input z", labelAnchor: "center", labelOffset: 32, ticks: 5 },
+        x: { label: "the unit's input x", labelAnchor: "center", labelOffset: 32, ticks: 5 },
         y: { label: "training points", grid: true },
         marks: [
           Plot.rectY(population, { x1: "x1", x2: "x2", y: "n", fill: GREY, insetLeft: 0.5, insetRight: 0.5 }),
@@ -166,7 +173,7 @@
       var shaded = f.bound < r ? [{ x1: -r, x2: -f.bound }, { x1: f.bound, x2: r }] : [];
       var noisePlot = NX.plot({
         width: pw, height: 220, marginLeft: 48, marginRight: 14, marginBottom: 40, marginTop: 22,
-        x: { domain: [-r, r], label: "normalised value ẑ of this sample", labelAnchor: "center", labelOffset: 32,
+        x: { domain: [-r, r], label: "normalised value x̂ of this sample", labelAnchor: "center", labelOffset: 32,
              ticks: [-4, -2, 0, 2, 4] },
         y: { domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1], tickFormat: percent, grid: true, label: "share of batches" },
         marks: [
@@ -180,13 +187,13 @@
         ],
       });
 
-      var text = "Sample " + f.index + " (z = " + NX.fixed(f.value, 2) + ") in " + draws + " random batches of " + m +
-        ": ẑ has mean " + NX.fixed(f.mean, 2) + " and standard deviation " + NX.fixed(f.std, 2) +
-        "; in evaluation mode it is " + NX.fixed(f.eval, 2) + ". No batch of " + m + " can give |ẑ| above √(" + m +
+      var text = "Sample " + f.index + " (x = " + NX.fixed(f.value, 2) + ") in " + draws + " random batches of " + m +
+        ": x̂ has mean " + NX.fixed(f.mean, 2) + " and standard deviation " + NX.fixed(f.std, 2) +
+        "; in evaluation mode it is " + NX.fixed(f.eval, 2) + ". No batch of " + m + " can give |x̂| above √(" + m +
         " − 1) = " + NX.fixed(f.bound, 2) + (f.bound < r ? " (grey)." : ".");
       return [note(text),
               NX.panel("what the unit receives from the 200 training points", popPlot, pw),
-              NX.panel("this sample's ẑ in random batches of " + m, noisePlot, pw)];
+              NX.panel("this sample's x̂ in random batches of " + m, noisePlot, pw)];
     },
   });
 })(globalThis.nnlibExplore);

@@ -10,8 +10,9 @@ The experiments live here because the explorers replay them:
   normalisation layers draw nothing), so a comparison starts from the very same weights.
 * :func:`train_run` trains one under the chapter-9 :class:`~nnlib.monitor.Monitor` and records,
   on all 200 training points after every epoch, each hidden layer's activation histogram and
-  :func:`spread`. :func:`runs` trains every pair of :data:`SETUPS` and :data:`NORMS` once and
-  remembers them; :func:`activation_histograms` shows them.
+  its :func:`~nnlib.explorers.depth.spread` across the samples (chapter 5). :func:`runs`
+  trains every pair of :data:`SETUPS` and :data:`NORMS` once and remembers them;
+  :func:`activation_histograms` shows them.
 * :func:`batch_size_runs` trains one setup with and without batch normalisation at each of
   :data:`BATCH_SIZES` and measures what batch normalisation's batch statistics cost.
   :func:`batch_noise` shows where that cost comes from: one sample's normalised value in many
@@ -37,6 +38,7 @@ from ..monitor import Monitor
 from ..normalization import BatchNorm, LayerNorm
 from ..optim import SGD
 from . import factory
+from .depth import spread  # chapter 5's measure of how much a layer's output differs between samples
 
 #: He initialisation's gain, sqrt(2).
 HE_GAIN = float(np.sqrt(2.0))
@@ -52,9 +54,12 @@ NORMS = ("none", "BatchNorm", "LayerNorm")
 _NORM_LAYERS = {"BatchNorm": BatchNorm, "LayerNorm": LayerNorm}
 #: Layers with weights, units per hidden layer, epochs and mini-batch size of every run.
 DEPTH, WIDTH, EPOCHS, BATCH = 10, 32, 30, 20
-#: Bins of the activation histograms, and their range for each activation.
+#: Bin edges of the activation histograms for each activation. Sigmoid outputs: 24 equal bins over
+#: (0, 1). ReLU outputs span many orders of magnitude when a signal fades, and half of them are
+#: exactly 0: the positive ones go into 24 bins equally wide on a log scale, from 1e-5 to 10, and
+#: the zeros are counted apart (``zero`` in :class:`Run`).
 BINS = 24
-RANGES = {"sigmoid": (0.0, 1.0), "relu": (0.0, 3.0)}
+EDGES = {"sigmoid": np.linspace(0.0, 1.0, BINS + 1), "relu": np.logspace(-5, 1, BINS + 1)}
 
 
 # ---------------------------------------------------------------- data and networks
@@ -105,17 +110,6 @@ def deep_net(act: str, norm: str = "none", gain: float = HE_GAIN, depth: int = D
     return Sequential(layers)
 
 
-def spread(a: np.ndarray) -> float:
-    r"""How much a layer's output differs from sample to sample: the standard deviation of each
-    unit over the batch (axis 0), averaged over the units. ``a`` has shape (N, units).
-
-    It is 0 when every sample reaches the layer as the same vector, whatever the input was: then
-    nothing after the layer can tell the samples apart, however widely the units differ from
-    each other (which the standard deviation of all of ``a`` at once would count).
-    """
-    return float(np.mean(np.std(a, axis=0)))
-
-
 def population_statistics(model: Sequential, X) -> None:
     """Set every BatchNorm layer's running statistics to those of ``X`` under the model's current weights.
 
@@ -147,8 +141,9 @@ class Run:
     ----------
     model, monitor, history : the trained network, its :class:`~nnlib.monitor.Monitor`, fit's History
     hist : (epochs + 1, depth - 1, BINS) share of each hidden layer's activations in each bin of
-        ``RANGES[act]`` (values beyond the range count in the end bins)
-    spread : (epochs + 1, depth - 1) the :func:`spread` of each hidden layer's activations
+        ``EDGES[act]`` (values beyond the edges count in the end bins; for ReLU the zeros in none)
+    zero : (epochs + 1, depth - 1) share of each hidden layer's activations that are exactly 0
+    spread : (epochs + 1, depth - 1) each hidden layer's :func:`~nnlib.explorers.depth.spread`
     loss, accuracy : (epochs + 1,) on the 200 training points, with their own batch statistics
     stopped : the epoch in which fit stopped the run as diverging, or None; later rows repeat the last one
     """
@@ -157,6 +152,7 @@ class Run:
     monitor: Monitor
     history: object
     hist: np.ndarray
+    zero: np.ndarray
     spread: np.ndarray
     loss: np.ndarray
     accuracy: np.ndarray
@@ -176,14 +172,16 @@ def train_run(act: str, gain: float, lr: float, norm: str, epochs: int = EPOCHS,
     loss = SoftmaxCrossEntropy()
     model = deep_net(act, norm, gain, seed=seed)
     monitor = Monitor(X, y, loss)
-    low, high = RANGES[act]
-    record = {"hist": [], "spread": [], "loss": [], "accuracy": []}
+    edges = EDGES[act]
+    record = {"hist": [], "zero": [], "spread": [], "loss": [], "accuracy": []}
 
     def look(epoch, model, history):
         activations, scores = measured_activations(model, X)
         hidden = activations[:-1]
-        record["hist"].append([np.histogram(np.clip(a, low, high), bins=BINS, range=(low, high))[0] / a.size
-                               for a in hidden])
+        shown = [a[a != 0] if act == "relu" else a.ravel() for a in hidden]  # ReLU: the zeros apart
+        record["hist"].append([np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)[0] / a.size
+                               for values, a in zip(shown, hidden)])
+        record["zero"].append([float(np.mean(a == 0)) for a in hidden])
         record["spread"].append([spread(a) for a in hidden])
         record["loss"].append(float(loss.forward(scores, y)))
         record["accuracy"].append(float(np.mean(scores.argmax(axis=1) == y)))
@@ -218,7 +216,7 @@ def _runs(epochs: int) -> dict:
     for label, (act, gain, lr) in SETUPS.items():
         for norm in NORMS:
             run = train_run(act, gain, lr, norm, epochs)
-            for array in (run.hist, run.spread, run.loss, run.accuracy):
+            for array in (run.hist, run.zero, run.spread, run.loss, run.accuracy):
                 array.flags.writeable = False
             result[label, norm] = run
     return result
@@ -283,11 +281,12 @@ def activation_histograms(epochs: int = EPOCHS):
     r"""Activation histograms of every hidden layer of a 10-layer network, by setup, normalisation and epoch.
 
     The frame for (setup, norm, epoch) holds ``hist`` (9, BINS): each hidden layer's histogram
-    over ``RANGES[act]``, as 0..255 of its highest bin; ``share`` (9,): the share of dead units
+    over ``EDGES[act]``, as 0..255 of its highest bin; ``zero`` (9,): for ReLU the share of
+    activations that are exactly 0 (not in the histogram), else None; ``share`` (9,): the share of dead units
     (ReLU) or saturated activations (sigmoid) per hidden layer, from the run's monitor;
-    ``spread`` (3, 9): each hidden layer's :func:`spread` for the three norms of :data:`NORMS`
+    ``spread`` (3, 9): each hidden layer's spread across the samples for the norms of :data:`NORMS`
     at that epoch; ``accuracy`` and ``loss`` of the chosen run; ``stopped``: the epoch the run
-    was stopped in as diverging, or None. ``data`` holds the ranges and every run's loss curve.
+    was stopped in as diverging, or None. ``data`` holds the bin edges and every run's loss curve.
     """
     recorded = runs(epochs)
 
@@ -296,7 +295,8 @@ def activation_histograms(epochs: int = EPOCHS):
         act = SETUPS[setup][0]
         field = "dead" if act == "relu" else "saturated"
         share = run.monitor.series(field)[min(epoch, len(run.monitor.epochs) - 1), :-1]
-        return {"hist": _peak_scaled(run.hist[epoch]), "share": _significant(share),
+        zero = _significant(run.zero[epoch]) if act == "relu" else None
+        return {"hist": _peak_scaled(run.hist[epoch]), "zero": zero, "share": _significant(share),
                 "spread": [_significant(recorded[setup, other].spread[epoch]) for other in NORMS],
                 "accuracy": float(run.accuracy[epoch]), "loss": _significant([run.loss[epoch]], 4)[0],
                 "stopped": run.stopped}
@@ -307,20 +307,22 @@ def activation_histograms(epochs: int = EPOCHS):
          Dropdown("norm", {"none": "none", "batch normalisation": "BatchNorm", "layer normalisation": "LayerNorm"},
                   value="BatchNorm", label="normalisation"),
          Slider("epoch", 0, epochs, 1, 0, label="epoch")],
-        data={"ranges": {label: RANGES[act] for label, (act, _, _) in SETUPS.items()},
+        data={"edges": {label: EDGES[act] for label, (act, _, _) in SETUPS.items()},
               "kinds": {label: act for label, (act, _, _) in SETUPS.items()},
               "norms": list(NORMS), "epochs": epochs, "bins": BINS,
               "loss": {label: {norm: _significant(recorded[label, norm].loss, 4) for norm in NORMS}
                        for label in SETUPS}},
         alt="For the chosen network, normalisation and epoch: a stack of nine histograms, one per hidden "
             "layer from layer 1 at the top to layer 9 at the bottom, of the layer's activations on the 200 "
-            "training points; below them, the spread of each layer's output across the samples on a "
-            "logarithmic scale for no normalisation, batch normalisation and layer normalisation, and the "
-            "training loss of the three over the epochs with the chosen epoch marked.",
+            "training points (for ReLU the positive ones, on a logarithmic axis), each with its share of "
+            "saturated or of zero and dead units beside it; below them, the spread of each layer's output "
+            "across the samples on a logarithmic scale for no normalisation, batch normalisation and layer "
+            "normalisation, and the training loss of the three over the epochs with the chosen epoch marked.",
         caption="Ten layers with weights (nine hidden layers of 32 units) on the two moons, trained with "
-                f"plain SGD on mini-batches of {BATCH}. Histograms and spreads are measured on all 200 "
-                "training points after every epoch, normalised with their own statistics as a training "
-                "step does; each histogram is scaled to its own highest bar.",
+                f"plain SGD on mini-batches of {BATCH}. Everything is measured on all 200 training points "
+                "after every epoch, normalised with their own statistics as a training step does. Each "
+                "histogram is scaled to its own highest bar; for ReLU it shows the positive activations on "
+                "a logarithmic axis, and the zeros are counted beside it.",
         web="frames",
     )
 
@@ -333,67 +335,69 @@ NOISE_DRAWS, NOISE_BINS, NOISE_RANGE = 250, 40, 4.0
 
 
 def noise_unit(unit: int = 5) -> dict:
-    """What :func:`batch_noise` draws from: the input of one unit of the first BatchNorm layer.
+    r"""What :func:`batch_noise` draws from: the input of one unit of the first BatchNorm layer.
 
-    From the trained sigmoid network with batch normalisation of :func:`runs`: ``z`` (200,), the
-    unit's pre-activations $z = x W + b$ on the 200 training points (the first layer, so they do
-    not depend on the batch), and that layer's running mean and variance for the unit.
+    From the trained sigmoid network with batch normalisation of :func:`runs`: ``x`` (200,), the
+    values the unit receives from the 200 training points (the first ``Dense`` layer's outputs
+    $\mathbf{x} W + \mathbf{b}$, which do not depend on the batch), and that BatchNorm layer's
+    running mean and variance for the unit and its ``eps``.
     """
     model = runs()["sigmoid, He gain", "BatchNorm"].model
     dense, norm = model.layers[0], model.layers[1]
-    z = dense.forward(moons_split()["X"])[:, unit]
-    return {"z": z, "running_mean": float(norm.running_mean[unit]), "running_var": float(norm.running_var[unit]),
+    x = dense.forward(moons_split()["X"])[:, unit]
+    return {"x": x, "running_mean": float(norm.running_mean[unit]), "running_var": float(norm.running_var[unit]),
             "eps": norm.eps}
 
 
-def normalised_in_batches(z, index: int, size: int, draws: int, rng, eps: float) -> np.ndarray:
-    r"""$\hat z$ of sample ``index`` in ``draws`` random batches of ``size`` samples of ``z``, each
-    holding the sample and ``size - 1`` others drawn without replacement: (draws,)."""
-    others = np.delete(np.arange(len(z)), index)
+def normalised_in_batches(x, index: int, size: int, draws: int, rng, eps: float) -> np.ndarray:
+    r"""$\hat x$ of sample ``index`` in ``draws`` random batches of ``size`` values of ``x``, each
+    holding the sample and ``size - 1`` others drawn without replacement: shape (draws,)."""
+    others = np.delete(np.arange(len(x)), index)
     picks = np.argsort(rng.random((draws, len(others))), axis=1)[:, :size - 1]  # (draws, size - 1)
-    batches = np.concatenate([np.full((draws, 1), z[index]), z[others[picks]]], axis=1)  # (draws, size)
+    batches = np.concatenate([np.full((draws, 1), x[index]), x[others[picks]]], axis=1)  # (draws, size)
     mean = batches.mean(axis=1)
     var = np.mean((batches - mean[:, None]) ** 2, axis=1)
-    return (z[index] - mean) / np.sqrt(var + eps)
+    return (x[index] - mean) / np.sqrt(var + eps)
 
 
 @factory
 def batch_noise(unit: int = 5, seed: int = 0):
-    r"""One sample's normalised value $\hat z$ in many random batches, by batch size and by sample.
+    r"""One sample's normalised value $\hat x$ in many random batches, by batch size and by sample.
 
     The frame for (batch, percentile) holds ``counts`` (NOISE_BINS,): how many of NOISE_DRAWS
-    random batches of that size give the sample at that percentile of the unit's values each
-    $\hat z$ in [-4, 4] (values beyond count in the end bins); the ``mean`` and ``std`` of those
-    $\hat z$; ``eval``, its value in evaluation mode (the layer's running statistics);
-    ``bound`` $= \sqrt{m - 1}$, the largest $|\hat z|$ a batch of $m$ allows; ``index`` and
-    ``value`` of the sample. ``data`` holds the unit's 200 values ``z``.
+    random batches of that size, each holding the sample at that percentile of the unit's
+    values, give each $\hat x$ in [-4, 4] (values beyond count in the end bins); the ``mean``
+    and ``std`` of those $\hat x$; ``eval``, the sample's $\hat x$ in evaluation mode (the
+    layer's running statistics); ``bound`` $= \sqrt{m - 1}$, the largest $|\hat x|$ a batch of
+    $m$ allows; the ``index`` and ``value`` of the sample. ``data`` holds the unit's 200 values ``x``.
     """
     source = noise_unit(unit)
-    z, eps = source["z"], source["eps"]
-    order = np.argsort(z, kind="stable")
+    x, eps = source["x"], source["eps"]
+    order = np.argsort(x, kind="stable")
     edges = np.linspace(-NOISE_RANGE, NOISE_RANGE, NOISE_BINS + 1)
 
     def compute(batch, percentile):
-        index = int(order[int(round(percentile / 100 * (len(z) - 1)))])
+        index = int(order[int(round(percentile / 100 * (len(x) - 1)))])
         rng = np.random.default_rng([seed, batch, percentile])
-        values = normalised_in_batches(z, index, batch, NOISE_DRAWS, rng, eps)
+        values = normalised_in_batches(x, index, batch, NOISE_DRAWS, rng, eps)
         counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
-        evaluation = (z[index] - source["running_mean"]) / np.sqrt(source["running_var"] + eps)
+        evaluation = (x[index] - source["running_mean"]) / np.sqrt(source["running_var"] + eps)
         return {"counts": counts.tolist(), "mean": _significant([values.mean()])[0],
                 "std": _significant([values.std()])[0], "eval": _significant([evaluation])[0],
-                "bound": float(np.sqrt(batch - 1)), "index": index, "value": _significant([z[index]])[0]}
+                "bound": float(np.sqrt(batch - 1)), "index": index, "value": _significant([x[index]])[0]}
 
     return Explorer(
         "normalisation-batch-noise", compute,
         [SelectionSlider("batch", NOISE_BATCHES, value=20, label="batch size", fmt="{}"),
          SelectionSlider("percentile", NOISE_PERCENTILES, value=90, label="sample at percentile", fmt="{}")],
-        data={"z": z, "range": NOISE_RANGE, "bins": NOISE_BINS, "draws": NOISE_DRAWS},
+        data={"x": x, "range": NOISE_RANGE, "bins": NOISE_BINS, "draws": NOISE_DRAWS},
         alt="Top: the 200 values one unit of the first hidden layer receives from the training points, as a "
             "histogram, with the chosen sample marked. Bottom: a histogram of that sample's normalised value "
             "in 250 random batches of the chosen size, with its evaluation-mode value marked and the values "
             "no batch of that size can give shaded.",
-        caption="Unit 6 of the first batch-normalisation layer of the trained sigmoid network (training mode "
-                f"normalises with the batch's own mean and variance). Each frame draws {NOISE_DRAWS} batches "
-                "that hold the chosen sample and others picked at random from the 200 training points.",
+        caption=f"Unit {unit + 1} of the first batch normalisation layer of the trained sigmoid network, in "
+                f"training mode (normalised with each batch's own mean and variance). Each frame draws "
+                f"{NOISE_DRAWS} batches that hold the chosen sample and others picked at random from the 200 "
+                "training points.",
         web="frames",
     )
