@@ -103,7 +103,7 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       var parts = names.map(function (name, k) {
-        return name + " " + (finals[k] > start ? "diverges" : number(finals[k]));
+        return name + " " + (finals[k] >= d.loss_cap ? "off the scale" : number(finals[k]) + (finals[k] > start ? " (above the start)" : ""));
       });
       var limits = [["SGD", 2 / a2], ["momentum", 2 * (1 + mu) / a2], ["Nesterov", 2 * (1 + mu) / ((1 + 2 * mu) * a2)]];
       note.textContent = "Loss after " + d.steps + " steps (it starts at " + number(start) + "): " + parts.join(", ")
