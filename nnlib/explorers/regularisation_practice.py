@@ -69,17 +69,19 @@ def shifted(pixels, rows: int, columns: int) -> np.ndarray:
 
 
 def shift_each(images, moves, max_shift: int = 1) -> np.ndarray:
-    """Move image ``n`` of ``images`` (N, 64) by ``moves[n] = (rows, columns)``, each in -max_shift..max_shift.
+    """Move image ``n`` of ``images`` (N, 64) by ``moves[n] = (rows, columns)``.
 
-    The same as ``shifted(images[n:n+1], *moves[n])`` for every ``n``, in one step: pad every
-    8x8 image with ``max_shift`` rings of paper, then cut an 8x8 window out of it, offset by
-    the move. Shape (N, 64) -> (N, 64).
+    Each move lies in -max_shift..max_shift. The same as ``shifted(images[n:n+1], *moves[n])``
+    for every ``n``, in one step: pad every 8x8 image with ``max_shift`` rings of paper, then
+    cut an 8x8 window out of it, offset by the move. Shape (N, 64) -> (N, 64).
     """
     n, s = len(images), max_shift
-    padded = np.pad(np.asarray(images).reshape(n, 8, 8), ((0, 0), (s, s), (s, s)))   # (N, 8 + 2s, 8 + 2s)
-    rows = (s - moves[:, 0])[:, None] + np.arange(8)       # (N, 8): the padded rows each image keeps
-    columns = (s - moves[:, 1])[:, None] + np.arange(8)    # (N, 8)
-    return padded[np.arange(n)[:, None, None], rows[:, :, None], columns[:, None, :]].reshape(n, 64)
+    grids = np.asarray(images).reshape(n, 8, 8)
+    padded = np.pad(grids, ((0, 0), (s, s), (s, s)))       # (N, 8 + 2s, 8 + 2s)
+    rows = (s - moves[:, 0])[:, None] + np.arange(8)       # (N, 8): the padded rows each keeps
+    columns = (s - moves[:, 1])[:, None] + np.arange(8)    # (N, 8): and the columns
+    picked = padded[np.arange(n)[:, None, None], rows[:, :, None], columns[:, None, :]]
+    return picked.reshape(n, 64)
 
 
 class RandomShift(Layer):
@@ -155,7 +157,8 @@ def make_network(seed: int = 0, dropout: float = 0.0, max_shift: int = 0) -> Seq
     init_rng = np.random.default_rng(seed)
     layers = [RandomShift(max_shift, rng=1000 + seed)] if max_shift else []
     for k, (fan_in, fan_out) in enumerate([(64, HIDDEN), (HIDDEN, HIDDEN)]):
-        layers += [Dense(fan_in, fan_out, init="he_normal", rng=init_rng, dtype=np.float32), Activation("relu")]
+        layers.append(Dense(fan_in, fan_out, init="he_normal", rng=init_rng, dtype=np.float32))
+        layers.append(Activation("relu"))
         if dropout:
             layers.append(Dropout(dropout, rng=2000 + 10 * seed + k))
     layers.append(Dense(HIDDEN, 10, init="he_normal", rng=init_rng, dtype=np.float32))
@@ -263,25 +266,33 @@ def _accuracy(model, X, y) -> float:
 def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False) -> Run:
     """Train :func:`make_network` for one of :data:`LABELS`, :data:`SETTINGS` and seeds (cached).
 
-    Adam (AdamW for weight decay) with learning rate :data:`LR`, mini-batches of
-    :data:`BATCH`, :data:`EPOCHS` epochs, the validation loss and accuracy measured after
-    every epoch, with what the network makes of the relabelled images (:class:`WrongLabels`). With ``early_stopping`` an :class:`~nnlib.callbacks.EarlyStopping` of
-    patience :data:`PATIENCE` watches the validation loss and restores the best weights.
-    The test accuracies are measured once, after training.
+    Adam (AdamW for weight decay) with learning rate :data:`LR`, mini-batches of :data:`BATCH`,
+    :data:`EPOCHS` epochs; after every epoch the validation loss and accuracy, and what the
+    network makes of the relabelled images (:class:`WrongLabels`). With ``early_stopping`` an
+    :class:`~nnlib.callbacks.EarlyStopping` of patience :data:`PATIENCE` watches the validation
+    loss and restores the best weights. The test accuracies are measured once, after training.
     """
     if setting not in SETTINGS:
         raise ValueError(f"setting must be one of {list(SETTINGS)}, got {setting!r}.")
     chosen = SETTINGS[setting]
     data, held = training_set(labels, seed), held_out()
     model = make_network(seed, chosen.dropout, chosen.max_shift)
-    optimizer = AdamW(lr=LR, weight_decay=chosen.weight_decay) if chosen.weight_decay else Adam(lr=LR)
-    watch = WrongLabels(data["X"][data["wrong"]], data["y"][data["wrong"]], data["true"][data["wrong"]])
-    callbacks = [watch] + ([EarlyStopping(monitor="val_loss", patience=PATIENCE)] if early_stopping else [])
-    history = model.fit(data["X"], data["y"], loss=SoftmaxCrossEntropy(), optimizer=optimizer, epochs=EPOCHS,
-                        batch_size=BATCH, rng=seed, validation_data=(held["X_val"], held["y_val"]),
-                        metric="accuracy", callbacks=callbacks, progress=False)
-    return Run(history, model, _accuracy(model, held["X_test"], held["y_test"]),
-               _accuracy(model, held["X_test_moved"], held["y_test_moved"]), np.array(watch.learnt), np.array(watch.recognised))
+    if chosen.weight_decay:
+        optimizer = AdamW(lr=LR, weight_decay=chosen.weight_decay)
+    else:
+        optimizer = Adam(lr=LR)
+    wrong = data["wrong"]
+    watch = WrongLabels(data["X"][wrong], data["y"][wrong], data["true"][wrong])
+    callbacks = [watch]
+    if early_stopping:
+        callbacks.append(EarlyStopping(monitor="val_loss", patience=PATIENCE))
+    history = model.fit(data["X"], data["y"], loss=SoftmaxCrossEntropy(), optimizer=optimizer,
+                        epochs=EPOCHS, batch_size=BATCH, rng=seed,
+                        validation_data=(held["X_val"], held["y_val"]), metric="accuracy",
+                        callbacks=callbacks, progress=False)
+    test = _accuracy(model, held["X_test"], held["y_test"])
+    moved = _accuracy(model, held["X_test_moved"], held["y_test_moved"])
+    return Run(history, model, test, moved, np.array(watch.learnt), np.array(watch.recognised))
 
 
 def early_stopping_epochs(val_loss, patience: int = PATIENCE) -> tuple[int, int | None]:
@@ -355,9 +366,11 @@ def regularisation_curves():
             "validation line a ring marks the epoch early stopping would restore, and a cross the epoch after which "
             "it would stop.",
         caption=f"The chapter's network trained on 100 digits for {EPOCHS} epochs, {len(SEEDS)} seeds per setting "
-                "(each seed its own training digits, wrong labels, starting weights and mini-batches). Rings and "
-                "crosses: where early stopping with the chosen patience would restore the weights and stop, read "
-                "from the validation losses. Everything was computed once, in advance.",
+                "(each seed its own training digits, wrong labels, starting weights and mini-batches). Training loss "
+                "and accuracy are means over each epoch's mini-batches, taken in training mode (dropout on, digits "
+                "moved); validation values are measured after each epoch in evaluation mode. Rings and crosses: where "
+                "early stopping with the chosen patience would restore the weights and stop, read from the "
+                "validation losses. Everything was computed once, in advance.",
         web="frames", max_width=720,
     )
 
