@@ -7,7 +7,7 @@
   var SHORT = { constant: "constant", step: "step", exponential: "exp.", cosine: "cosine", "warm-up + cosine": "warm-up" };
 
   function loss(v) {
-    return v === null || v === undefined ? "–" : v < 0.1 ? NX.fixed(v, 3) : NX.fixed(v, 2);
+    return v === null || v === undefined ? "–" : v < 1 ? NX.fixed(v, 3) : NX.fixed(v, 2);
   }
 
   function curve(values, name) {
@@ -46,8 +46,9 @@
       var bottom = 1e-3, top = 5;
       var clamp = function (v) { return Math.min(Math.max(v, bottom), top); };
       var steps = Array.from(f.step_loss, function (v, i) { return { epoch: (i + 1) / perEpoch, loss: clamp(v) }; });
-      var lines = curve(f.train, "training loss").concat(curve(f.val, "validation loss"),
-                                                           curve(f.constant_val, "validation, constant η"));
+      // The constant-rate reference first, so that the chosen run is drawn over it.
+      var lines = curve(f.constant_val, "validation, constant η").concat(curve(f.train, "training loss"),
+                                                                        curve(f.val, "validation loss"));
       lines.forEach(function (p) { p.loss = clamp(p.loss); });
       var losses = NX.plot({
         width: width, height: 260, marginLeft: 60, marginBottom: 40,
@@ -73,8 +74,8 @@
         });
       });
       var grid = NX.plot({
-        width: width, height: 220, marginLeft: 80, marginBottom: 40, marginTop: 6,
-        x: { domain: d.schedules.map(function (s) { return SHORT[s]; }), label: "schedule", tickSize: 0 },
+        width: width, height: 240, marginLeft: 80, marginBottom: 58, marginTop: 6,
+        x: { domain: d.schedules.map(function (s) { return SHORT[s]; }), label: null, tickSize: 0, tickRotate: -30 },
         y: { domain: d.names, label: null, tickSize: 0 },
         color: { type: "log", domain: [0.07, 2.5], range: ["#f7fbff", "#fd8d3c"], clamp: true },
         marks: [

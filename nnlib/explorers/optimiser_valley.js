@@ -109,7 +109,7 @@
       note.textContent = "Loss after " + d.steps + " steps (it starts at " + number(start) + "): " + parts.join(", ")
         + ". Largest stable η in the steep direction: " + limits.map(function (l) {
           return l[0] + " " + NX.fixed(l[1], 3) + (lr >= l[1] ? " (exceeded)" : "");
-        }).join(", ") + ". RMSProp and Adam have no such limit: their steps are about η long whatever the gradient.";
+        }).join(", ") + ". RMSProp and Adam have no limit of this kind: their steps do not grow with the gradient.";
 
       var pw = Math.min(ctx.width, 620);
       var contours = [];
