@@ -3,7 +3,7 @@
 (function (NX) {
   "use strict";
   var COLOURS = { SGD: "#56B4E9", momentum: "#E69F00", Nesterov: "#D55E00", RMSProp: "#009E73", Adam: "#0072B2" };
-  var GREY = "#9a9a9a", VERMILION = "#D55E00";
+  var GREY = "#9a9a9a";
   var SHORT = { constant: "constant", step: "step", exponential: "exp.", cosine: "cosine", "warm-up + cosine": "warm-up" };
 
   function loss(v) {
@@ -28,8 +28,9 @@
       note.textContent = f.diverged
         ? head + "fit stopped the run after " + curve(f.val, "").length + " epoch(s): the loss ran away."
         : head + "after " + d.epochs + " epochs the training loss is " + loss(last(f.train)) + " and the validation loss "
-          + loss(last(f.val)) + " (accuracy " + NX.fixed(100 * last(f.acc), 1) + "%). The same optimiser and peak rate "
-          + "held constant end at a validation loss of " + loss(last(f.constant_val)) + " (grey).";
+          + loss(last(f.val)) + " (accuracy " + NX.fixed(100 * last(f.acc), 1) + "%)."
+          + (val.schedule === "constant" ? "" : " The same optimiser and peak rate held constant end at a validation "
+             + "loss of " + loss(last(f.constant_val)) + " (grey).");
 
       var width = Math.min(ctx.width, 640);
       // The schedule: the rate of every step, on an axis of epochs.
@@ -77,13 +78,16 @@
         width: width, height: 240, marginLeft: 80, marginBottom: 58, marginTop: 6,
         x: { domain: d.schedules.map(function (s) { return SHORT[s]; }), label: null, tickSize: 0, tickRotate: -30 },
         y: { domain: d.names, label: null, tickSize: 0 },
-        color: { type: "log", domain: [0.07, 2.5], range: ["#f7fbff", "#fd8d3c"], clamp: true },
+        color: { type: "log", domain: [0.07, 2.5], range: ["#f7fbff", "#fdbe85"], clamp: true },
         marks: [
           Plot.cell(cells, { x: "schedule", y: "optimiser", fill: "loss", inset: 1 }),
           Plot.cell(cells.filter(function (c) { return c.chosen; }), { x: "schedule", y: "optimiser", stroke: "currentColor",
                                                                    strokeWidth: 2.5, inset: 1 }),
-          Plot.text(cells, { x: "schedule", y: "optimiser", text: "text", fontSize: 12,
-                             fill: function (c) { return c.loss > 0.5 ? VERMILION : "currentColor"; } }),
+          // Runs that failed (loss above 0.5) in bold.
+          Plot.text(cells.filter(function (c) { return c.loss <= 0.5; }), { x: "schedule", y: "optimiser", text: "text",
+                                                                           fontSize: 12, fill: "currentColor" }),
+          Plot.text(cells.filter(function (c) { return c.loss > 0.5; }), { x: "schedule", y: "optimiser", text: "text",
+                                                                          fontSize: 12, fill: "currentColor", fontWeight: "bold" }),
         ],
       });
       var rateName = val.rate === "tuned" ? "each at its tuned rate" : "each half a decade above its tuned rate";
