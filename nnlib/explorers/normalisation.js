@@ -3,7 +3,8 @@
 (function (NX) {
   "use strict";
   var BLUE = "#0072B2", VERMILION = "#D55E00", GREY = "#8c8c8c", DARK = "#444444", LIGHT = "#e4e4e4";
-  var NORM_NAMES = { none: "none", BatchNorm: "batch normalisation", LayerNorm: "layer normalisation" };
+  // Never "none" as a name: Plot would read a channel of "none" values as the CSS colour none.
+  var NORM_NAMES = { none: "no normalisation", BatchNorm: "batch normalisation", LayerNorm: "layer normalisation" };
   var NORM_COLOURS = { none: GREY, BatchNorm: BLUE, LayerNorm: VERMILION };
   // Lines that lie on top of each other (no normalisation and layer normalisation often do) stay told apart.
   var DASHES = { none: "5,3", BatchNorm: null, LayerNorm: null };
@@ -115,7 +116,7 @@
         marks: [
           Plot.ruleY([Math.LN2], { stroke: DARK, strokeDasharray: "1,3" }),
           Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "ln 2"; },
-                                                          dy: -8, textAnchor: "end", fontSize: 12, fill: DARK }),
+                                                          dy: 12, textAnchor: "end", fontSize: 12, fill: DARK }),
           Plot.ruleX([v.epoch], { stroke: DARK, strokeDasharray: "3,3" }),
         ].concat(norms.map(function (norm, n) {
           return Plot.line(lossRows.filter(function (r) { return r.norm === NORM_NAMES[norm]; }),
