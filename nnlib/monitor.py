@@ -9,6 +9,11 @@ fixed *probe batch* through the network and records, for every ``Dense`` and ``C
 layer $\ell$ (with the activation that follows it):
 
 * the mean and standard deviation of its activations $a^{(\ell)}$, and their histogram;
+* the **spread across inputs**: each unit's standard deviation over the probe batch, averaged
+  over the units (for a ``Conv2D`` layer, over every filter and position). The standard
+  deviation of all activations at once (``act_std``) mixes differences between inputs with
+  differences between units, so a layer whose every unit has settled on a value of its own,
+  the same for every input, still shows a healthy ``act_std``; its spread is near 0;
 * the shares of saturated units (sigmoid, tanh) and of dead units (ReLU); for a ``Conv2D``
   layer a unit is a filter (see :func:`nnlib.diagnostics.layer_statistics`);
 * the gradient norm $\lVert \partial L / \partial W^{(\ell)} \rVert$ on the probe batch;
@@ -37,8 +42,7 @@ import numpy as np
 
 from ._validation import (as_float_array, check_batch, check_finite, check_positive_int, check_rng,
                           check_same_length)
-from .diagnostics import MEASURED_LAYERS, layer_statistics
-from .layers import Activation, Layer
+from .diagnostics import MEASURED_LAYERS, layer_statistics, measured_activations
 from .losses import Loss, SoftmaxCrossEntropy, get_loss
 from .optim import Optimizer
 
@@ -57,8 +61,11 @@ LIMITS = {
     "dead": 0.5,
     # saturated units: share of saturated activations in a hidden layer, averaged over the records
     "saturated": 0.2,
-    # vanishing gradient: the first layer's gradient norm over the last layer's (median over records)
+    # vanishing gradient: the first layer's gradient norm over the last layer's (median over records);
+    # or, on the way forward, a hidden layer's spread across inputs over the inputs' own (median over
+    # records; layers with more than the "dead" share of dead units are left to that rule)
     "vanishing": 0.01,
+    "fading": 0.01,
     # learning rate too low / too high: median update-to-weight ratio of the hidden layers in the
     # first epoch (Karpathy's rule of thumb for a healthy step: about 1e-3)
     "ratio_low": 1e-4,
@@ -70,8 +77,8 @@ LIMITS = {
 }
 
 #: The statistics recorded for every measured layer at every record; :meth:`Monitor.series` returns one.
-STATISTICS = ("act_mean", "act_std", "saturated", "dead", "zero", "grad_norm", "weight_norm", "update_ratio",
-              "sgd_ratio")
+STATISTICS = ("act_mean", "act_std", "spread", "saturated", "dead", "zero", "grad_norm", "weight_norm",
+              "update_ratio", "sgd_ratio")
 
 
 @dataclass
@@ -203,6 +210,7 @@ class Monitor:
         self._columns = 0                  # output columns of the model (classes)
         self.input_std = float(self.X_probe.std())
         self.input_max = float(np.abs(self.X_probe).max())
+        self.input_spread = spread_across_inputs(self.X_probe)
 
     # ---- recording ------------------------------------------------------------------------
     def watch(self, optimizer: Optimizer) -> WatchedOptimizer:
@@ -221,14 +229,16 @@ class Monitor:
             self.layers = [{"index": i, "kind": s.kind, "activation": s.activation} for i, s in zip(measured, stats)]
         elif [entry["index"] for entry in self.layers] != measured:
             raise ValueError("the monitor recorded another model before: use one Monitor per model.")
-        activations, output = _activations(layers, X)
+        # The very arrays layer_statistics measured (the same mode; running statistics untouched).
+        activations, output = measured_activations(model, X)
         edges = [_bin_edges(a, entry["activation"], self.bins) for a, entry in zip(activations, self.layers)]
         self._edges.append(np.array(edges))
         self._histograms.append(np.array([_histogram(a, e) for a, e in zip(activations, edges)]))
         self._columns = output.shape[1] if output.ndim == 2 else 1
         ratio, sgd = self._mean_step_ratios(self._steps[self._recorded_steps:])
         record = {name: np.array([getattr(s, name) for s in stats], dtype=float)
-                  for name in STATISTICS if name not in ("update_ratio", "sgd_ratio")}
+                  for name in STATISTICS if name not in ("spread", "update_ratio", "sgd_ratio")}
+        record["spread"] = np.array([spread_across_inputs(a) for a in activations])
         record["update_ratio"], record["sgd_ratio"] = ratio, sgd
         self._records.append(record)
         self._recorded_steps = len(self._steps)
@@ -326,7 +336,10 @@ class Monitor:
         * **saturated units**: a hidden layer's saturated share, averaged over the records, is
           above ``saturated``; the worst layer is named;
         * **vanishing gradient**: the first layer's gradient norm is below ``vanishing`` times the
-          last layer's (median over the records);
+          last layer's (median over the records); or, its forward twin, a hidden layer's spread
+          across inputs is below ``fading`` times the probe inputs' own (median over the records),
+          so that every input reaches it as nearly the same vector (the same per-layer factors
+          shrink both; layers that are mostly dead are left to the rule for dead ReLUs);
         * **learning rate too low** or **too high**: in the first epoch, the hidden layers' median
           update-to-weight ratio is below ``ratio_low`` (the weights barely move, although the
           untrained network's gradients are at their largest) or above ``ratio_high`` (each step
@@ -366,11 +379,18 @@ class Monitor:
                                         "activations sit where the activation is flat", first))
         grad = self.series("grad_norm")
         usable = grad[:, -1] > 0
+        evidence = []
         if usable.any():
             share = float(np.median(grad[usable, 0] / grad[usable, -1]))
             if share < LIMITS["vanishing"]:
-                findings.append(Finding("vanishing gradient", f"layer 1 gets {share:.2%} of the last layer's "
-                                        "gradient norm", first))
+                evidence.append(f"layer 1 gets {share:.2%} of the last layer's gradient norm")
+        faded = self._faded_layer(hidden, dead)
+        if faded is not None:
+            k, share = faded
+            evidence.append(f"layer {k + 1}'s outputs differ between inputs {1 / share:,.0f} times less than "
+                            "the inputs do")
+        if evidence:
+            findings.append(Finding("vanishing gradient", "; ".join(evidence), first))
         if len(self.epochs) > 1:
             # The first epoch's steps: the network is untrained and its gradients are large, so steps
             # that are tiny even now mean a rate that is too low. Layers without any gradient (dead)
@@ -404,6 +424,22 @@ class Monitor:
         order = {cause: k for k, cause in enumerate(CAUSES)}
         return sorted(findings, key=lambda f: order[f.cause])
 
+    def _faded_layer(self, hidden, dead):
+        """The hidden layer (index, spread over the inputs' spread) whose signal has faded most, if
+        that share is below ``LIMITS["fading"]``; layers that are mostly dead are not counted."""
+        if not hidden or not np.isfinite(self.input_spread) or self.input_spread == 0:
+            return None
+        spread = self.series("spread")[:, hidden]
+        alive = ~(dead > LIMITS["dead"])                       # nan (not ReLU) counts as alive
+        worst = None
+        for k in range(len(hidden)):
+            usable = alive[:, k] & np.isfinite(spread[:, k])
+            if usable.any():
+                share = float(np.median(spread[usable, k])) / self.input_spread
+                if worst is None or share < worst[1]:
+                    worst = (k, share)
+        return worst if worst is not None and worst[1] < LIMITS["fading"] else None
+
     def verdict(self) -> str | None:
         """The most fundamental cause :meth:`diagnose` finds, or ``None`` for a healthy run."""
         findings = self.diagnose()
@@ -415,7 +451,7 @@ class Monitor:
             raise RuntimeError("the monitor has no records yet.")
         picks = sorted({0, min(1, len(self.epochs) - 1), len(self.epochs) - 1}) if epochs is None else \
             [self.epochs.index(e) for e in epochs]
-        names = [("act_mean", "act mean", "{:9.3f}"), ("act_std", "act std", "{:9.3f}"),
+        names = [("act_mean", "act mean", "{:9.3f}"), ("act_std", "act std", "{:9.3f}"), ("spread", "spread", "{:9.3g}"),
                  ("saturated", "saturated", "{:9.0%}"), ("dead", "dead", "{:9.0%}"),
                  ("grad_norm", "grad norm", "{:9.1e}"), ("update_ratio", "ΔW/W", "{:9.1e}")]
         lines = [f"inputs of the probe batch: standard deviation {self.input_std:.3g}, largest |x| {self.input_max:.3g}"]
@@ -445,18 +481,18 @@ def _last(history, name):
     return float(values[-1]) if values else float("nan")
 
 
-def _activations(layers, X):
-    """The activation of every measured layer (after the activation that follows it), and the output."""
-    out, outputs = X, []
-    for layer in layers:
-        out = layer._forward(out) if type(layer).forward is Layer.forward else layer.forward(out)
-        outputs.append(out)
-    picked = []
-    for i, layer in enumerate(layers):
-        if isinstance(layer, MEASURED_LAYERS):
-            follows = i + 1 < len(layers) and isinstance(layers[i + 1], Activation)
-            picked.append(outputs[i + 1] if follows else outputs[i])
-    return picked, out
+def spread_across_inputs(a) -> float:
+    r"""How much a layer's units vary from one input to the next: each unit's standard deviation over
+    the batch (axis 0), averaged over the units, $\frac1n \sum_j \operatorname{std}_n\, a_{nj}$.
+
+    For feature maps ``(N, C, H, W)`` a unit is one channel at one position. Near 0 it means that
+    every input arrives at the layer's output as practically the same vector, whatever the spread of
+    all the activations together (which also counts the differences between units).
+    """
+    a = np.asarray(a)
+    if a.ndim < 2 or a.shape[0] < 2:
+        return float("nan")
+    return float(a.std(axis=0, dtype=np.float64).mean())
 
 
 _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -642,7 +678,8 @@ def plot_monitor(monitor: Monitor, fig=None):
     r"""Everything a :class:`Monitor` recorded, over the epochs: six panels in three rows of two.
 
     Loss on the probe batch (black) and on the validation data (red, if ``fit`` had any), with
-    $\log K$ dotted; activation spread (standard deviation, solid) and mean (dashed) of every layer;
+    $\log K$ dotted; the spread of every layer's activations across the inputs (each unit's standard
+    deviation over the probe batch, averaged over the units; solid) and their mean (dashed);
     dead (ReLU) or saturated (sigmoid, tanh) share of the hidden layers; gradient norm and measured update-to-weight
     ratio of every layer (log scales, $10^{-3}$ dotted; exact zeros are drawn at the bottom
     edge); and the activation histogram of each hidden layer after the last epoch. Returns the
@@ -692,7 +729,7 @@ def plot_monitor(monitor: Monitor, fig=None):
         ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set(xlabel="epoch", title="loss")
 
-    lines(axes[0, 1], monitor.series("act_std"), range(n))
+    lines(axes[0, 1], monitor.series("spread"), range(n))
     means = monitor.series("act_mean")
     for k in range(n):
         axes[0, 1].plot(epochs, means[:, k], color=colours[k], ls="--", lw=1.2)
@@ -716,6 +753,6 @@ def plot_monitor(monitor: Monitor, fig=None):
     handles = [plt.Line2D([], [], color=colours[k], marker="o", ms=3) for k in range(n)]
     handles += [plt.Line2D([], [], color="0.45"), plt.Line2D([], [], color="0.45", ls="--"),
                 plt.Line2D([], [], color=PALETTE[7]), plt.Line2D([], [], color=PALETTE[3])]
-    labels = names + ["activation std", "activation mean", "probe loss", "validation loss"]
+    labels = names + ["activation spread", "activation mean", "probe loss", "validation loss"]
     fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False, columnspacing=1.0, handlelength=1.6)
     return fig

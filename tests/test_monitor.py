@@ -119,6 +119,58 @@ def test_records_every_epoch_for_dense_and_conv_layers_as_layer_statistics_measu
     assert monitor.probe_loss[0] == pytest.approx(SoftmaxCrossEntropy()(start.predict(X[:128] / 16), y[:128]))
 
 
+def test_the_spread_across_inputs_sees_units_that_no_longer_differ_between_inputs():
+    # Layer 1: tiny weights and biases of very different sizes. Every sigmoid unit then sits at a value
+    # of its own, practically the same for every input: the standard deviation of all activations is
+    # large (it compares units with each other), the spread across inputs is almost 0.
+    X, y, _, _ = digits()
+    model = network(act="sigmoid")
+    model.layers[0].params["W"] *= 1e-6
+    model.layers[0].params["b"][...] = np.linspace(-4, 4, 64)
+    monitor = Monitor(X[:128] / 16, y[:128], SoftmaxCrossEntropy())
+    monitor(0, model, None)
+    activations, _ = nnlib.diagnostics.measured_activations(model, X[:128] / 16)
+    expected = [a.std(axis=0).mean() for a in activations]
+    assert np.allclose(monitor.series("spread")[0], expected, rtol=1e-12)
+    act_std, spread = monitor.series("act_std")[0, 0], monitor.series("spread")[0, 0]
+    assert act_std > 0.3 and spread < 1e-5
+    assert "spread" in monitor.summary()
+    # The diagnosis names the fading signal even though the gradient still reaches layer 1.
+    (finding,) = [f for f in monitor.diagnose() if f.cause == "vanishing gradient"]
+    assert "outputs differ between inputs" in finding.evidence and "gradient norm" not in finding.evidence
+
+
+def test_the_spread_of_a_conv_layer_runs_over_every_filter_and_position():
+    X, y, _, _ = digits()
+    model = small_conv_net()
+    monitor = Monitor(X[:64] / 16, y[:64], SoftmaxCrossEntropy())
+    monitor(0, model, None)
+    maps = np.maximum(model.layers[1].forward(model.layers[0].forward(X[:64] / 16)), 0)   # (64, 4, 8, 8)
+    assert monitor.series("spread")[0, 0] == pytest.approx(maps.std(axis=0).mean(), rel=1e-12)
+
+
+def test_monitoring_a_batch_norm_network_changes_nothing_and_measures_after_the_relu():
+    from nnlib.normalization import BatchNorm
+
+    def make():
+        return Sequential([Dense(64, 32, rng=0), BatchNorm(32), Activation("relu"), Dense(32, 10, rng=1)])
+
+    X, y, X_val, y_val = digits()
+    plain, watched = make(), make()
+    arguments = dict(epochs=3, batch_size=50, rng=0, validation_data=(X_val / 16, y_val), progress=False)
+    plain.fit(X / 16, y, loss=SoftmaxCrossEntropy(), optimizer=SGD(lr=0.1), **arguments)
+    monitor = Monitor(X[:100] / 16, y[:100], SoftmaxCrossEntropy())
+    monitor.fit(watched, X / 16, y, optimizer=SGD(lr=0.1), **arguments)
+    for name in ("running_mean", "running_var"):        # measuring ran no training step of BatchNorm
+        assert np.array_equal(plain.layers[1].buffers[name], watched.layers[1].buffers[name]), name
+    for a, b in zip(plain.parameters(), watched.parameters()):
+        assert np.array_equal(a.value, b.value), a.name
+    # The histogram is that of the ReLU's output, which follows BatchNorm: no negative values.
+    assert monitor.edges[-1, 0, 0] == 0.0
+    activations, _ = nnlib.diagnostics.measured_activations(watched, X[:100] / 16)
+    assert monitor.series("spread")[-1, 0] == pytest.approx(activations[0].std(axis=0).mean())
+
+
 def test_the_epoch_average_of_the_steps_goes_to_the_record_of_that_epoch():
     X, y, _, _ = digits()
     monitor = Monitor(X[:64] / 16, y[:64], SoftmaxCrossEntropy())
