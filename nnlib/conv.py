@@ -16,15 +16,19 @@ and so does its backward pass. For each sample $n$ the matrix ``cols[n]`` has on
 row per filter weight $(c, p, q)$ and one column per output position $(i, j)$,
 and $z_n = W_\text{mat}\, \texttt{cols}[n] + b$ with $W_\text{mat}$ of shape
 $(O, C k_h k_w)$: one call of ``np.matmul`` computes all $N$ products, and the
-result is already laid out as ``(batch, channels, height, width)``. (Rows per
+result is already laid out as ``(batch, channels, height, width)``. A last row
+of ones in ``cols`` and the biases as a last column of $W_\text{mat}$ make the
+same product add the biases (the bias is the weight of an input that is always
+1), and in the backward pass sum their gradient. (Rows per
 position, ``cols @ W_mat.T``, give the same numbers but in the order
 (batch, height, width, channels), and every later layer would then read memory
 out of order.)
 
 Speed: the layers keep the arrays they fill on every mini-batch of the same
 shape (the zero-padded input, ``cols``), rather than allocating them anew, and
-max pooling compares the $s^2$ strided slices of a block instead of sorting
-small groups of numbers. ``make bench`` times both against PyTorch.
+max pooling compares whole arrays, one per position in the block, instead of
+taking an arg-max over many small groups of numbers. ``make bench`` times both
+against PyTorch.
 """
 from __future__ import annotations
 
@@ -106,12 +110,14 @@ class Conv2D(Layer):
                              f"{self.kernel_size}x{self.kernel_size} kernel; add padding.")
         return x
 
-    def _kept(self, name, shape, zero=False):
+    def _kept(self, name, shape, fill=None):
         """An array of ``shape`` this layer keeps between calls (made anew only when the shape changes)."""
         kept = self.__dict__.setdefault("_kept_arrays", {})
         array = kept.get(name)
         if array is None or array.shape != shape or array.dtype != self.dtype:
-            array = kept[name] = (np.zeros if zero else np.empty)(shape, dtype=self.dtype)
+            array = kept[name] = np.empty(shape, dtype=self.dtype)
+            if fill is not None:
+                fill(array)
         return array
 
     def _forward(self, x):
@@ -120,19 +126,21 @@ class Conv2D(Layer):
         batch, channels, height, width = x.shape
         h_out, w_out = self.output_shape(height, width)
         p, s, k = self.padding, self.stride, self.kernel_size
+        rows = channels * k * k  # one per filter weight (c, u, v)
         padded = x
         if p:  # the border stays 0: only the inside is written, on every call
-            padded = self._kept("padded", (batch, channels, height + 2 * p, width + 2 * p), zero=True)
+            padded = self._kept("padded", (batch, channels, height + 2 * p, width + 2 * p), fill=_zeros)
             padded[:, :, p:p + height, p:p + width] = x
         # windows[n, c, i, j, u, v] = padded[n, c, i*s + u, j*s + v]   (a view: nothing copied yet)
         windows = sliding_window_view(padded, (k, k), axis=(2, 3))[:, :, ::s, ::s][:, :, :h_out, :w_out]
-        # cols[n, (c, u, v), (i, j)]: per sample, one row per filter weight, one column per position
-        cols = self._kept("cols", (batch, channels, k, k, h_out, w_out))
-        np.copyto(cols, windows.transpose(0, 1, 4, 5, 2, 3))  # the one copy im2col needs
-        cols = cols.reshape(batch, channels * k * k, h_out * w_out)  # (N, C*k*k, Ho*Wo)
-        W_mat = self.params["W"].reshape(self.out_channels, -1)  # (O, C*k*k), one filter per row
-        out = np.matmul(W_mat, cols)  # (N, O, Ho*Wo): N matrix products in one call
-        out += self.params["b"][:, None]
+        # cols[n, (c, u, v), (i, j)]: per sample, one row per filter weight and one column per
+        # position, plus a last row of ones that multiplies the biases (kept, so written once).
+        cols = self._kept("cols", (batch, rows + 1, h_out * w_out), fill=_last_row_ones)
+        patches = cols[:, :rows].reshape(batch, channels, k, k, h_out, w_out)
+        np.copyto(patches, windows.transpose(0, 1, 4, 5, 2, 3))  # the one copy im2col needs
+        # (O, C*k*k + 1): one filter per row, its bias last
+        W_mat = np.concatenate([self.params["W"].reshape(self.out_channels, rows), self.params["b"][:, None]], axis=1)
+        out = np.matmul(W_mat, cols)  # (N, O, Ho*Wo): N matrix products in one call, biases included
         self._cache = (cols, padded.shape, h_out, w_out)
         self._out_shape = (batch, self.out_channels, h_out, w_out)
         return out.reshape(self._out_shape)
@@ -144,12 +152,14 @@ class Conv2D(Layer):
             dout = dout.astype(self.dtype)
         k, s, p = self.kernel_size, self.stride, self.padding
         delta = dout.reshape(batch, self.out_channels, h_out * w_out)  # (N, O, Ho*Wo)
-        W_mat = self.params["W"].reshape(self.out_channels, -1)
-        # dL/dW_mat = sum over samples of delta[n] @ cols[n].T, (O, Ho*Wo) @ (Ho*Wo, C*k*k)
-        np.matmul(delta, cols.transpose(0, 2, 1)).sum(axis=0, out=self.grads["W"].reshape(W_mat.shape))
-        delta.sum(axis=(0, 2), out=self.grads["b"])  # every position of map o received b_o
+        # dL/dW_mat = sum over samples of delta[n] @ cols[n].T, (O, Ho*Wo) @ (Ho*Wo, C*k*k + 1);
+        # its last column, from the row of ones, sums delta over every position: dL/db.
+        dW_mat = np.matmul(delta, cols.transpose(0, 2, 1)).sum(axis=0)
+        self.grads["W"][...] = dW_mat[:, :-1].reshape(self.params["W"].shape)
+        self.grads["b"][...] = dW_mat[:, -1]
         if not input_grad:
             return None
+        W_mat = self.params["W"].reshape(self.out_channels, -1)  # (O, C*k*k), no bias column
         dcols = np.matmul(W_mat.T, delta)  # (N, C*k*k, Ho*Wo): the gradient of every entry of cols
         dcols = dcols.reshape(batch, self.in_channels, k, k, h_out, w_out)
         dpadded = np.zeros(padded_shape, dtype=self.dtype)
@@ -163,6 +173,14 @@ class Conv2D(Layer):
     def __repr__(self):
         return (f"Conv2D({self.in_channels} -> {self.out_channels}, kernel {self.kernel_size}, "
                 f"stride {self.stride}, padding {self.padding})")
+
+
+def _zeros(array):
+    array.fill(0)
+
+
+def _last_row_ones(cols):
+    cols[:, -1] = 1
 
 
 class MaxPool2D(Layer):
@@ -191,16 +209,23 @@ class MaxPool2D(Layer):
         return x
 
     def _forward(self, x):
+        batch, channels, height, width = x.shape
         s = self.size
-        # Position (u, v) of every block, for all blocks at once: s*s strided views (N, C, H/s, W/s).
-        corners = [x[:, :, u::s, v::s] for u in range(s) for v in range(s)]
-        out = corners[0].copy()
-        for corner in corners[1:]:
-            np.maximum(out, corner, out=out)
-        # The arg-max of each block: the first position, in reading order, that holds the maximum.
-        argmax = np.full(out.shape, s * s - 1, dtype=np.min_scalar_type(s * s - 1))
-        for position in range(s * s - 2, -1, -1):
-            argmax = np.where(corners[position] == out, argmax.dtype.type(position), argmax)
+        # blocks[u * s + v] holds position (u, v) of every block, shape (N, C, H/s, W/s). One copy
+        # puts the positions one after another, so that every comparison below reads memory in order.
+        blocks = x.reshape(batch, channels, height // s, s, width // s, s).transpose(3, 5, 0, 1, 2, 4)
+        blocks = np.ascontiguousarray(blocks).reshape(s * s, batch, channels, height // s, width // s)
+        out = blocks[0].copy()
+        for position in blocks[1:]:
+            np.maximum(out, position, out=out)
+        # The arg-max of each block is the first position, in reading order, that holds the maximum:
+        # the number of positions before it that do not. Counted with comparisons and additions,
+        # which numpy runs far faster than np.where or an arg-max over groups of s*s numbers.
+        missed = blocks[0] != out  # no maximum found yet, up to and including this position
+        argmax = missed.astype(np.min_scalar_type(s * s - 1))
+        for position in blocks[1:-1]:
+            missed &= position != out
+            argmax += missed
         self._cache = (x.shape, argmax)
         self._out_shape = out.shape
         return out
