@@ -1,106 +1,137 @@
-"""Explorer-update benchmark: slider change to finished frame, against a bare redraw.
+"""Explorer benchmark: what a slider move costs the kernel, and what the browser measured.
 
-Runs every chapter's code in one IPython shell, collects each ``Explorer`` it
-creates, then for each explorer times, interleaved and over several value
-changes:
+Three parts, each reported only where its data exist:
 
-* ``draw``: a bare ``fig.canvas.draw()`` of the same figure (the floor);
-* ``update + draw``: ``explorer.set(...)`` (the explorer's update) then the draw;
-* ``live frame``: what a slider move costs in a notebook, update + draw + PNG encoding.
+* **Kernel time per control change.** For every factory in ``nnlib.explorers.FACTORIES``
+  the explorer is built with its defaults (the build is timed too: it trains networks for
+  some explorers), then every control is moved through its values (at most
+  :data:`MAX_VALUES` of them, evenly spread) with the others at their starting values. A
+  move is timed as the live widget pays for it: ``explorer.frame(**values)`` (the Python
+  ``compute``), then ``encode`` and JSON, the message the kernel sends to the browser.
+  The first visit of each value is timed separately from a second visit, since some
+  explorers cache what they computed. Reported per explorer: the median over all values
+  of all controls, and the slowest value.
+* **JupyterLab latency**, from ``_build/lab/latency.json``, which ``make check-lab``
+  (``tests/lab/``) writes: key press to new figure, the book's explorer against a naive
+  ``interact`` that rebuilds a matplotlib figure, first and repeated moves.
+* **Page weights** of the built book (``_build/html``, ``make book``): each chapter page's
+  own bytes, the frame files it loads later (when the reader reaches an explorer), the
+  shared explorer script and stylesheet, and the whole site.
+
+Run as a script it prints one JSON line: ``python bench/explorers.py``.
 """
 from __future__ import annotations
 
-import contextlib
-import io
+import json
 import os
+import re
+import statistics
+import sys
 import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interleave import pin_threads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+LATENCY_JSON = ROOT / "_build" / "lab" / "latency.json"
+HTML = ROOT / "_build" / "html"
+MAX_VALUES = 25
+#: Budgets from issue 9: a page's first load and the whole site.
+PAGE_BUDGET_BYTES, SITE_BUDGET_BYTES = 2_000_000, 60_000_000
 
 
-def collect_explorers(notebooks):
-    """Execute the notebooks and return ``[(notebook, index, explorer)]``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import nbformat
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from nnlib.explore import legacy as explore
-
-    found = []
-    original = explore.Explorer.__post_init__
-
-    def recording_post_init(self):
-        original(self)
-        found.append(self)
-
-    explore.Explorer.__post_init__ = recording_post_init
-    results = []
-    try:
-        for path in notebooks:
-            before = len(found)
-            shell = InteractiveShell()
-            cwd = os.getcwd()
-            os.chdir(path.parent)
-            try:
-                nb = nbformat.read(path, as_version=4)
-                for cell in nb.cells:
-                    if cell.cell_type != "code":
-                        continue
-                    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                        outcome = shell.run_cell(cell.source, store_history=False)
-                    if not outcome.success:
-                        raise RuntimeError(f"{path.name}: a cell failed: {outcome.error_in_exec or outcome.error_before_exec}")
-            finally:
-                os.chdir(cwd)
-                InteractiveShell.clear_instance()
-            results += [(path.stem, k + 1, ex) for k, ex in enumerate(found[before:])]
-    finally:
-        explore.Explorer.__post_init__ = original
-    return results
+def spread(values, most=MAX_VALUES):
+    values = list(values)
+    if len(values) <= most:
+        return values
+    picks = sorted({round(i * (len(values) - 1) / (most - 1)) for i in range(most)})
+    return [values[i] for i in picks]
 
 
-def value_changes(explorer, count=6):
-    """A cycle of control values to move through: each step changes one control."""
-    grids = explorer.static_grid()
-    changes = []
-    for step in range(count):
-        k = step % len(grids)
-        grid = grids[k]
-        changes.append({explorer.controls[k].name: grid[(step // len(grids) + 1) % len(grid)]})
-    return changes
+def kernel_times() -> list[dict]:
+    import nnlib.explorers as explorers
+    from nnlib.explore import encode
 
-
-def time_explorer(explorer, repeats=5):
-    fig = explorer.fig
-    changes = value_changes(explorer)
-    draw, update_draw, live = [], [], []
-    fig.canvas.draw()  # warm-up
-    for _ in range(repeats):
-        for change in changes:
-            start = time.perf_counter()
-            fig.canvas.draw()
-            draw.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            explorer.set(**change)
-            fig.canvas.draw()
-            update_draw.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            explorer.render("png", **change)
-            live.append(time.perf_counter() - start)
-    return float(np.median(draw)), float(np.median(update_draw)), float(np.median(live))
-
-
-def measure(notebooks=None):
-    notebooks = notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     rows = []
-    for notebook, index, explorer in collect_explorers(notebooks):
-        draw, update_draw, live = time_explorer(explorer)
-        rows.append({"explorer": f"{notebook} #{index}", "draw_ms": draw * 1e3,
-                     "update_draw_ms": update_draw * 1e3, "live_ms": live * 1e3,
-                     "update_ratio": update_draw / draw, "live_ratio": live / draw})
+    for name in explorers.FACTORIES:
+        start = time.perf_counter()
+        try:
+            explorer = getattr(explorers, name)()
+        except Exception as error:  # report it and go on: one broken explorer must not hide the others
+            rows.append({"explorer": name, "error": f"{type(error).__name__}: {error}"})
+            continue
+        build = time.perf_counter() - start
+        start_values = dict(explorer.values)
+        cold, warm, sizes = [], [], []
+        for control in explorer.controls:
+            for value in spread(control.values):
+                for series in (cold, warm):
+                    start = time.perf_counter()
+                    message = json.dumps(encode(explorer.frame(**{control.name: value})), separators=(",", ":"))
+                    series.append(time.perf_counter() - start)
+                sizes.append(len(message))
+            explorer.frame(**start_values)
+        rows.append({"explorer": name, "build_s": build, "controls": len(explorer.controls),
+                     "moves": len(cold), "median_ms": 1e3 * statistics.median(cold),
+                     "max_ms": 1e3 * max(cold), "repeat_median_ms": 1e3 * statistics.median(warm),
+                     "message_kb": statistics.median(sizes) / 1e3, "web": explorer.web})
     return rows
+
+
+def lab_latency():
+    if not LATENCY_JSON.exists():
+        return None
+    data = json.loads(LATENCY_JSON.read_text(encoding="utf-8"))
+    return {key: data.get(key) for key in ("chapter", "explorer", "date", "max_ratio", "first_move", "repeated_moves",
+                                           "naive", "measured", "device_scale_factor")}
+
+
+SCRIPT_SRC = re.compile(r'<script[^>]*\bsrc="([^"]+)"')
+LAZY_SRC = re.compile(r'class="nnlib-frames"[^>]*\bdata-src="([^"]+)"')
+STYLE_HREF = re.compile(r'<link[^>]*\bhref="([^"]+\.css)[^"]*"')
+
+
+def page_weights(html: Path = HTML):
+    """Each page's own bytes, the scripts and stylesheets it loads at once, the frame files it loads later."""
+    html = Path(html)
+    if not (html / "index.html").exists():
+        return None
+    pages = []
+    for page in sorted(html.rglob("*.html")):
+        name = str(page.relative_to(html).with_suffix(""))
+        if not (name.startswith("notebooks/") or name.startswith("book/")):
+            continue
+        text = page.read_text(encoding="utf-8", errors="replace")
+
+        def local_bytes(links):
+            total = 0
+            for link in set(links):
+                if "://" in link:
+                    continue
+                target = (page.parent / link.split("?")[0]).resolve()
+                if target.is_file():
+                    total += target.stat().st_size
+            return total
+
+        explorer_assets = [link for link in SCRIPT_SRC.findall(text) + STYLE_HREF.findall(text) if "nnlib-explore" in link]
+        pages.append({"page": name, "page_bytes": page.stat().st_size,
+                      "explorer_assets_bytes": local_bytes(explorer_assets),
+                      "later_bytes": local_bytes(LAZY_SRC.findall(text)),
+                      "explorers": text.count('class="nnlib-explorer"')})
+    total = sum(f.stat().st_size for f in html.rglob("*") if f.is_file())
+    frames = html / "_static" / "explorer-frames"
+    shared = html / "_static" / "nnlib-explore.js"
+    return {"html": str(html), "pages": pages, "site_bytes": total,
+            "frame_files_bytes": sum(f.stat().st_size for f in frames.glob("*")) if frames.exists() else 0,
+            "shared_script_bytes": shared.stat().st_size if shared.exists() else 0,
+            "page_budget_bytes": PAGE_BUDGET_BYTES, "site_budget_bytes": SITE_BUDGET_BYTES}
+
+
+def measure(kernel: bool = True) -> dict:
+    return {"kernel": kernel_times() if kernel else None, "lab": lab_latency(), "site": page_weights()}
+
+
+if __name__ == "__main__":
+    pin_threads()
+    print(json.dumps(measure("--no-kernel" not in sys.argv)))

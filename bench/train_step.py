@@ -1,132 +1,279 @@
-"""Training-step benchmark: the book's digits network in nnlib and its references.
+"""Training-step benchmark: multilayer perceptrons on the digits, nnlib against its references.
 
-Network: 64 -> 256 -> 256 -> 10, ReLU, softmax cross-entropy, plain SGD, batch 64.
-Each contender trains on the same standardised digits for the same number of steps;
-the time per step is the median over repeats, with contenders interleaved so that
-machine noise hits them alike.
+Two workloads (:data:`WORKLOADS`):
+
+* ``benchmark``: 64 -> 256 -> 256 -> 10, ReLU, softmax cross-entropy, plain SGD
+  (learning rate 0.05), mini-batches of 64, on all 1,797 standardised digits. Not a
+  network of the book: a network with enough arithmetic per step that BLAS, not
+  Python, should set the pace, in float32 and float64.
+* ``chapter9``: chapter 9's network and recipe, 64 -> 256 -> 128 -> 10, ReLU, Adam
+  (learning rate 1e-3), mini-batches of 32, float32, on the chapter's 1,151 training
+  images divided by 16.
+
+Contenders, each training the same network on the same data for the same number of
+steps (two epochs per timed call, from fresh weights every round):
+
+* ``nnlib Sequential.fit``, the book's code;
+* ``plain numpy loop``: the same step written inline with nothing but arrays, the
+  floor for numpy code;
+* ``PyTorch eager (CPU)`` and ``scikit-learn MLPClassifier`` (if installed);
+* ``matrix products alone``: only the step's 8 matrix products (3 forward, 3 weight
+  gradients, 2 input gradients; the first layer needs none), with the same shapes and
+  transposes, on the same batch sizes: the most BLAS can do for this step.
+
+Run as a script it prints one JSON line: ``python bench/train_step.py benchmark float32 25``.
 """
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
-import time
+import warnings
+from dataclasses import dataclass
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interleave import Contender, interleaved, pin_threads, summarise  # noqa: E402
 
-import nnlib
-from nnlib.data import load_digits, standardize
+if __name__ == "__main__":
+    pin_threads()  # before numpy and torch start their thread pools
 
-SIZES = (64, 256, 256, 10)
-BATCH = 64
-LR = 0.05
+import numpy as np  # noqa: E402
 
+import nnlib  # noqa: E402
+from nnlib.data import load_digits, standardize  # noqa: E402
 
-def digits(dtype):
-    X, y = load_digits()
-    X, _, _ = standardize(X)
-    return X.astype(dtype), y
+EPOCHS_PER_CALL = 2
+REFERENCE = "nnlib Sequential.fit"
 
 
-def nnlib_model(dtype, seed=0):
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    title: str
+    sizes: tuple
+    batch: int
+    optimizer: str  # "sgd" or "adam"
+    lr: float
+    data: str  # "all digits, standardised" or "chapter 9's training images / 16"
+    dtypes: tuple
+
+
+WORKLOADS = {
+    "benchmark": Workload("benchmark", "64-256-256-10, plain SGD, batch 64", (64, 256, 256, 10), 64, "sgd", 0.05,
+                          "all 1,797 digits, standardised", ("float32", "float64")),
+    "chapter9": Workload("chapter9", "chapter 9: 64-256-128-10, Adam, batch 32", (64, 256, 128, 10), 32, "adam", 1e-3,
+                         "chapter 9's 1,151 training images / 16", ("float32",)),
+}
+ADAM = dict(beta1=0.9, beta2=0.999, eps=1e-8)
+
+
+def load(workload: Workload, dtype):
+    if workload.data.startswith("all"):
+        X, y = load_digits()
+        X, _, _ = standardize(X)
+    else:
+        from nnlib.explorers.digits import digits_split
+
+        split = digits_split()
+        X, y = split["X_train"] / 16, split["y_train"]
+    return np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(y, dtype=np.int64)
+
+
+def steps_per_epoch(n, batch):
+    return -(-n // batch)
+
+
+def matmul_flops(workload: Workload, n: int) -> float:
+    """Floating-point operations of the 8 matrix products in one epoch (2 per multiply-add)."""
+    sizes = workload.sizes
+    per_sample = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))  # forward: one pass through every W
+    input_grads = per_sample - sizes[0] * sizes[1]  # every layer but the first
+    return 2.0 * n * (2 * per_sample + input_grads)
+
+
+def initial_weights(sizes, dtype, seed=0):
     rng = np.random.default_rng(seed)
+    Ws = [(rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(dtype) for a, b in zip(sizes[:-1], sizes[1:])]
+    return Ws, [np.zeros(b, dtype) for b in sizes[1:]]
+
+
+# ---------------------------------------------------------------- contenders
+
+def nnlib_contender(workload, X, y, dtype):
+    sizes = workload.sizes
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
-        layers.append(nnlib.Dense(n_in, n_out, init="he_normal", rng=rng, dtype=dtype))
-        if i < len(SIZES) - 2:
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nnlib.Dense(n_in, n_out, init="he_normal", rng=0, dtype=dtype))
+        if i < len(sizes) - 2:
             layers.append(nnlib.Activation("relu"))
-    return nnlib.Sequential(layers)
+    model = nnlib.Sequential(layers)
+    start = model.state_dict()
+    state = {}
+
+    def reset():
+        model.load_state_dict(start)
+        state["opt"] = nnlib.SGD(lr=workload.lr) if workload.optimizer == "sgd" else nnlib.Adam(lr=workload.lr, **ADAM)
+
+    def run():
+        model.fit(X, y, loss=nnlib.SoftmaxCrossEntropy(), optimizer=state["opt"], epochs=EPOCHS_PER_CALL,
+                  batch_size=workload.batch, rng=0, progress=False)
+
+    return Contender(reset, run, EPOCHS_PER_CALL * steps_per_epoch(len(X), workload.batch))
 
 
-def run_nnlib(X, y, epochs, dtype):
-    model = nnlib_model(dtype)
-    model.fit(X, y, loss=nnlib.SoftmaxCrossEntropy(), optimizer=nnlib.SGD(lr=LR), epochs=epochs,
-              batch_size=BATCH, rng=0, progress=False)
-    return model
-
-
-def run_plain_numpy(X, y, epochs, dtype):
+def plain_contender(workload, X, y, dtype):
     """The floor for numpy code: the same network written inline, nothing but arrays."""
-    rng = np.random.default_rng(0)
-    Ws = [(rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(dtype) for a, b in zip(SIZES[:-1], SIZES[1:])]
-    bs = [np.zeros(b, dtype) for b in SIZES[1:]]
-    n = len(X)
-    order_rng = np.random.default_rng(0)
-    for _ in range(epochs):
-        order = order_rng.permutation(n)
-        for start in range(0, n, BATCH):
-            idx = order[start:start + BATCH]
-            xb, yb = X[idx], y[idx]
-            z1 = xb @ Ws[0] + bs[0]
-            a1 = np.maximum(z1, 0)
-            z2 = a1 @ Ws[1] + bs[1]
-            a2 = np.maximum(z2, 0)
-            logits = a2 @ Ws[2] + bs[2]
-            shifted = logits - logits.max(axis=1, keepdims=True)
-            p = np.exp(shifted)
-            p /= p.sum(axis=1, keepdims=True)
-            m = len(idx)
-            loss = -np.log(p[np.arange(m), yb]).mean()
-            d = p
-            d[np.arange(m), yb] -= 1
-            d /= m
-            gW3, gb3 = a2.T @ d, d.sum(0)
-            d = (d @ Ws[2].T) * (z2 > 0)
-            gW2, gb2 = a1.T @ d, d.sum(0)
-            d = (d @ Ws[1].T) * (z1 > 0)
-            gW1, gb1 = xb.T @ d, d.sum(0)
-            for W, g in zip(Ws, (gW1, gW2, gW3)):
-                W -= LR * g
-            for b, g in zip(bs, (gb1, gb2, gb3)):
-                b -= LR * g
-    return loss
+    Ws0, bs0 = initial_weights(workload.sizes, dtype)
+    batch, lr, n = workload.batch, workload.lr, len(X)
+    b1, b2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["eps"]
+    state = {}
+
+    def reset():
+        state["params"] = [W.copy() for W in Ws0] + [b.copy() for b in bs0]
+        state["m"] = [np.zeros_like(p) for p in state["params"]]
+        state["v"] = [np.zeros_like(p) for p in state["params"]]
+        state["t"] = 0
+
+    def run():
+        params, ms, vs = state["params"], state["m"], state["v"]
+        Ws, bs = params[:3], params[3:]
+        order_rng = np.random.default_rng(0)
+        for _ in range(EPOCHS_PER_CALL):
+            order = order_rng.permutation(n)
+            for start in range(0, n, batch):
+                idx = order[start:start + batch]
+                xb, yb = X[idx], y[idx]
+                z1 = xb @ Ws[0] + bs[0]
+                a1 = np.maximum(z1, 0)
+                z2 = a1 @ Ws[1] + bs[1]
+                a2 = np.maximum(z2, 0)
+                logits = a2 @ Ws[2] + bs[2]
+                shifted = logits - logits.max(axis=1, keepdims=True)
+                p = np.exp(shifted)
+                p /= p.sum(axis=1, keepdims=True)
+                m = len(idx)
+                loss = -np.log(p[np.arange(m), yb]).mean()
+                d = p
+                d[np.arange(m), yb] -= 1
+                d /= m
+                gW3, gb3 = a2.T @ d, d.sum(0)
+                d = (d @ Ws[2].T) * (z2 > 0)
+                gW2, gb2 = a1.T @ d, d.sum(0)
+                d = (d @ Ws[1].T) * (z1 > 0)
+                gW1, gb1 = xb.T @ d, d.sum(0)
+                grads = (gW1, gW2, gW3, gb1, gb2, gb3)
+                if workload.optimizer == "sgd":
+                    for p_, g in zip(params, grads):
+                        p_ -= lr * g
+                else:
+                    state["t"] += 1
+                    t = state["t"]
+                    for p_, g, m_, v_ in zip(params, grads, ms, vs):
+                        m_ *= b1
+                        m_ += (1 - b1) * g
+                        v_ *= b2
+                        v_ += (1 - b2) * g * g
+                        p_ -= lr * (m_ / (1 - b1**t)) / (np.sqrt(v_ / (1 - b2**t)) + eps)
+        return loss
+
+    return Contender(reset, run, EPOCHS_PER_CALL * steps_per_epoch(n, batch))
 
 
-def run_torch(X, y, epochs, dtype):
+def matmul_contender(workload, X, y, dtype):
+    """Only the 8 matrix products of every step, on arrays of the step's shapes and layouts."""
+    rng = np.random.default_rng(1)
+    Ws, _ = initial_weights(workload.sizes, dtype)
+    n, batch = len(X), workload.batch
+    sizes = [len(X[i:i + batch]) for i in range(0, n, batch)]
+    arrays = {}
+    for m in set(sizes):
+        arrays[m] = {"x": X[:m].copy()}
+        for k, width in enumerate(workload.sizes[1:], start=1):
+            arrays[m][f"a{k}"] = rng.standard_normal((m, width)).astype(dtype)
+
+    def run():
+        W1, W2, W3 = Ws
+        for _ in range(EPOCHS_PER_CALL):
+            for m in sizes:
+                x, a1, a2, d3 = (arrays[m][key] for key in ("x", "a1", "a2", "a3"))
+                x @ W1, a1 @ W2, a2 @ W3  # forward
+                a2.T @ d3, a1.T @ a2, x.T @ a1  # weight gradients (d2, d1 have the shapes of a2, a1)
+                d3 @ W3.T, a2 @ W2.T  # input gradients of layers 3 and 2
+
+    return Contender(lambda: None, run, EPOCHS_PER_CALL * len(sizes))
+
+
+def torch_contender(workload, X, y, dtype):
     import torch
 
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
-    model = torch.nn.Sequential(
-        torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
-        torch.nn.Linear(256, 10)).to(tdtype)
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    layers = []
+    for i, (a, b) in enumerate(zip(workload.sizes[:-1], workload.sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(workload.sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).to(tdtype)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
     loss_fn = torch.nn.CrossEntropyLoss()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    n = len(X)
-    generator = torch.Generator().manual_seed(0)
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=generator)
-        for start in range(0, n, BATCH):
-            idx = order[start:start + BATCH]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(Xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-    return loss
+    Xt, yt = torch.from_numpy(X.copy()), torch.from_numpy(y.copy())
+    n, batch = len(X), workload.batch
+    state = {}
+
+    def reset():
+        model.load_state_dict(start)
+        state["opt"] = (torch.optim.SGD(model.parameters(), lr=workload.lr) if workload.optimizer == "sgd" else
+                        torch.optim.Adam(model.parameters(), lr=workload.lr, betas=(ADAM["beta1"], ADAM["beta2"]),
+                                         eps=ADAM["eps"]))
+
+    def run():
+        opt = state["opt"]
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(EPOCHS_PER_CALL):
+            order = torch.randperm(n, generator=generator)
+            for start_ in range(0, n, batch):
+                idx = order[start_:start_ + batch]
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(Xt[idx]), yt[idx])
+                loss.backward()
+                opt.step()
+
+    return Contender(reset, run, EPOCHS_PER_CALL * steps_per_epoch(n, batch))
 
 
-def run_sklearn(X, y, epochs, dtype):
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
+def sklearn_contender(workload, X, y, dtype):
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=(256, 256), activation="relu", solver="sgd",
-                        learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False, batch_size=BATCH,
-                        max_iter=epochs, shuffle=True, random_state=0, tol=0.0, n_iter_no_change=epochs + 1,
-                        alpha=0.0)
-    with warnings.catch_warnings():
-        # max_iter is the number of epochs we time; stopping there is the point, not a problem.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
-    return clf
+    hidden = workload.sizes[1:-1]
+    classes = np.arange(workload.sizes[-1])
+    n, batch = len(X), workload.batch
+    state = {}
+
+    def reset():
+        if workload.optimizer == "sgd":
+            options = dict(solver="sgd", momentum=0.0, nesterovs_momentum=False)
+        else:
+            options = dict(solver="adam", beta_1=ADAM["beta1"], beta_2=ADAM["beta2"], epsilon=ADAM["eps"])
+        clf = MLPClassifier(hidden_layer_sizes=hidden, activation="relu", learning_rate_init=workload.lr,
+                            batch_size=batch, shuffle=True, random_state=0, alpha=0.0, **options)
+        clf.partial_fit(X[:batch], y[:batch], classes=classes)  # creates the weights (one step, untimed)
+        state["clf"] = clf
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # partial_fit's convergence notes mean nothing here
+            for _ in range(EPOCHS_PER_CALL):
+                state["clf"].partial_fit(X, y)
+
+    return Contender(reset, run, EPOCHS_PER_CALL * steps_per_epoch(n, batch))
 
 
 CONTENDERS = {
-    "nnlib Sequential": run_nnlib,
-    "plain numpy loop": run_plain_numpy,
-    "PyTorch eager (CPU)": run_torch,
-    "scikit-learn MLPClassifier": run_sklearn,
+    REFERENCE: nnlib_contender,
+    "plain numpy loop": plain_contender,
+    "PyTorch eager (CPU)": torch_contender,
+    "scikit-learn MLPClassifier": sklearn_contender,
+    "matrix products alone": matmul_contender,
 }
 OPTIONAL = {"PyTorch eager (CPU)": "torch", "scikit-learn MLPClassifier": "sklearn"}
 
@@ -134,45 +281,33 @@ OPTIONAL = {"PyTorch eager (CPU)": "torch", "scikit-learn MLPClassifier": "sklea
 def available():
     import importlib.util
 
-    found, missing = {}, []
-    for name, fn in CONTENDERS.items():
+    found, missing = [], []
+    for name in CONTENDERS:
         module = OPTIONAL.get(name)
         if module and importlib.util.find_spec(module) is None:
             missing.append(f"{name} (pip install -r requirements-bench.txt)")
         else:
-            found[name] = fn
+            found.append(name)
     return found, missing
 
 
-def time_in_this_process(name, dtype, epochs):
-    """Seconds per step for one contender: a one-epoch warm-up, then ``epochs`` timed epochs."""
-    X, y = digits(dtype)
-    fn = CONTENDERS[name]
-    fn(X, y, 1, dtype)  # warm-up: imports, BLAS threads, caches
-    steps = epochs * int(np.ceil(len(X) / BATCH))
-    start = time.perf_counter()
-    fn(X, y, epochs, dtype)
-    return (time.perf_counter() - start) / steps
-
-
-def measure(dtype, epochs=2, repeats=5):
-    """Median seconds per training step for each available contender.
-
-    Each measurement runs in a fresh process: PyTorch's OpenMP threads keep
-    spinning after a step and would steal the cores from numpy's BLAS threads if
-    both lived in one process. The contenders take turns, repeat after repeat,
-    so that machine noise hits them alike.
-    """
-    contenders, missing = available()
-    times = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name in contenders:
-            out = subprocess.run([sys.executable, __file__, name, np.dtype(dtype).name, str(epochs)],
-                                 capture_output=True, text=True, check=True)
-            times[name].append(float(out.stdout.strip().splitlines()[-1]))
-    return {name: float(np.median(t)) for name, t in times.items()}, missing
+def measure(workload_key: str, dtype_name: str, rounds: int) -> dict:
+    """Per-step medians and paired ratios of every available contender, in this process."""
+    workload = WORKLOADS[workload_key]
+    dtype = np.dtype(dtype_name).type
+    X, y = load(workload, dtype)
+    names, missing = available()
+    contenders = {name: CONTENDERS[name](workload, X, y, dtype) for name in names}
+    summary = summarise(interleaved(contenders, rounds), REFERENCE)
+    flops = matmul_flops(workload, len(X)) / steps_per_epoch(len(X), workload.batch)
+    for row in summary.values():
+        row["gflops"] = flops / row["s_per_step"] / 1e9
+    return {"workload": workload.key, "title": workload.title, "data": workload.data, "dtype": dtype_name,
+            "batch": workload.batch, "contenders": summary, "missing": missing, "flops_per_step": flops}
 
 
 if __name__ == "__main__":
-    contender, dtype_name, n_epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    print(time_in_this_process(contender, np.dtype(dtype_name).type, n_epochs))
+    import json
+
+    key, dtype_name, n_rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print(json.dumps(measure(key, dtype_name, n_rounds)))
