@@ -150,14 +150,16 @@ class Optimizer:
     def _scratch(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
         """A reusable array of the shape and dtype of ``like`` for a step's intermediate results.
 
-        An update such as ``value -= lr * grad`` builds a new array for ``lr * grad`` on every
-        step; for a 256 x 256 layer that is a quarter of a megabyte that the allocator may hand
-        back to the operating system and fault in again each time. Writing such results into
-        arrays kept here (``np.multiply(grad, lr, out=buffer)``) computes the same numbers, bit
-        for bit, without allocating. ``slot`` tells apart buffers used at the same time.
+        Adam's update written as one expression builds nine new arrays the size of the
+        parameter on every step, and the allocator may hand that memory back to the operating
+        system and fault it in again each time. Writing the intermediate results into arrays
+        kept here (``np.multiply(grad, 1 - beta1, out=buffer)``) computes the same numbers, bit
+        for bit, in about half the time for chapter 9's network. Plain SGD's one
+        temporary, ``lr * grad``, costs less than the extra call would. ``slot`` tells apart
+        buffers used at the same time.
         """
         buffers = self.__dict__.setdefault("_buffers", {})
-        key = (like.shape, like.dtype.str, slot)
+        key = (like.shape, like.dtype, slot)
         buffer = buffers.get(key)
         if buffer is None:
             buffer = buffers[key] = np.empty(like.shape, dtype=like.dtype)
@@ -214,8 +216,7 @@ class SGD(Optimizer):
             velocity *= self.momentum
             velocity += grad
             grad = grad + self.momentum * velocity if self.nesterov else velocity
-        step = np.multiply(grad, self.lr, out=self._scratch(grad))  # lr * grad, without a new array
-        value -= step  # in place: the layer sees the new value
+        value -= self.lr * grad  # in place: the layer sees the new value
 
     def __repr__(self):
         nesterov = ", nesterov=True" if self.nesterov else ""
