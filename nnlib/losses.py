@@ -292,7 +292,8 @@ class SoftmaxCrossEntropy(Loss):
         else:
             picked = np.sum(y * log_p, axis=1)
         self._cache = (log_p, y)
-        return -float(picked.mean())
+        # The mean as sum / count: the same operations as picked.mean(), without its Python layers.
+        return -float(picked.sum() / picked.shape[0])
 
     def backward(self):
         self._require_forward()
