@@ -8,10 +8,10 @@ The experiments live here because the explorers replay them:
   :class:`~nnlib.normalization.LayerNorm` layer between every hidden ``Dense`` layer and its
   activation. The weights are drawn in the same order with and without normalisation (the
   normalisation layers draw nothing), so a comparison starts from the very same weights.
-* :func:`train_run` trains one under the chapter-9 :class:`~nnlib.monitor.Monitor` and records,
-  on all 200 training points after every epoch, each hidden layer's activation histogram and
-  its :func:`~nnlib.explorers.depth.spread` across the samples (chapter 5). :func:`runs`
-  trains every pair of :data:`SETUPS` and :data:`NORMS` once and remembers them;
+* :func:`train_run` trains one under the chapter-9 :class:`~nnlib.monitor.Monitor`, whose probe
+  batch is all 200 training points (it records, among the rest, each layer's spread across the
+  inputs), and also records each hidden layer's activation histogram after every epoch.
+  :func:`runs` trains every pair of :data:`SETUPS` and :data:`NORMS` once and remembers them;
   :func:`activation_histograms` shows them.
 * :func:`batch_size_runs` trains one setup with and without batch normalisation at each of
   :data:`BATCH_SIZES` and measures what batch normalisation's batch statistics cost.
@@ -38,7 +38,6 @@ from ..monitor import Monitor
 from ..normalization import BatchNorm, LayerNorm
 from ..optim import SGD
 from . import factory
-from .depth import spread  # chapter 5's measure of how much a layer's output differs between samples
 
 #: He initialisation's gain, sqrt(2).
 HE_GAIN = float(np.sqrt(2.0))
@@ -143,7 +142,9 @@ class Run:
     hist : (epochs + 1, depth - 1, BINS) share of each hidden layer's activations in each bin of
         ``EDGES[act]`` (values beyond the edges count in the end bins; for ReLU the zeros in none)
     zero : (epochs + 1, depth - 1) share of each hidden layer's activations that are exactly 0
-    spread : (epochs + 1, depth - 1) each hidden layer's :func:`~nnlib.explorers.depth.spread`
+    spread : (epochs + 1, depth - 1) each hidden layer's spread across the inputs, as the monitor
+        records it (``monitor.series("spread")``): each unit's standard deviation over the 200
+        points, averaged over the units
     loss, accuracy : (epochs + 1,) on the 200 training points, with their own batch statistics
     stopped : the epoch in which fit stopped the run as diverging, or None; later rows repeat the last one
     """
@@ -163,7 +164,7 @@ def train_run(act: str, gain: float, lr: float, norm: str, epochs: int = EPOCHS,
     """Train :func:`deep_net` with plain SGD on mini-batches of :data:`BATCH`, watched by a Monitor.
 
     The monitor's probe batch is the whole training set; after every epoch the run also records
-    the activation histograms and spreads of the hidden layers (:class:`Run`), measured like
+    the activation histograms of the hidden layers (:class:`Run`), measured like
     :func:`~nnlib.diagnostics.layer_statistics`. Validation accuracy (evaluation mode) is in
     ``history.val_metric``.
     """
@@ -173,7 +174,7 @@ def train_run(act: str, gain: float, lr: float, norm: str, epochs: int = EPOCHS,
     model = deep_net(act, norm, gain, seed=seed)
     monitor = Monitor(X, y, loss)
     edges = EDGES[act]
-    record = {"hist": [], "zero": [], "spread": [], "loss": [], "accuracy": []}
+    record = {"hist": [], "zero": [], "loss": [], "accuracy": []}
 
     def look(epoch, model, history):
         activations, scores = measured_activations(model, X)
@@ -182,7 +183,6 @@ def train_run(act: str, gain: float, lr: float, norm: str, epochs: int = EPOCHS,
         record["hist"].append([np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)[0] / a.size
                                for values, a in zip(shown, hidden)])
         record["zero"].append([float(np.mean(a == 0)) for a in hidden])
-        record["spread"].append([spread(a) for a in hidden])
         record["loss"].append(float(loss.forward(scores, y)))
         record["accuracy"].append(float(np.mean(scores.argmax(axis=1) == y)))
 
@@ -195,6 +195,7 @@ def train_run(act: str, gain: float, lr: float, norm: str, epochs: int = EPOCHS,
     except TrainingDivergedError as err:
         history, stopped = err.history, err.epoch
     arrays = {key: np.array(values, dtype=float) for key, values in record.items()}
+    arrays["spread"] = monitor.series("spread")[:, :-1]  # the hidden layers; the same records, epoch by epoch
     missing = epochs + 1 - len(arrays["loss"])
     if missing:  # a stopped run: its last record stands for the epochs it did not reach
         arrays = {key: np.concatenate([value, np.repeat(value[-1:], missing, axis=0)])
