@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import nnlib
 from nnlib.explorers import init_histograms, input_scaling_bowl
 from nnlib.explorers.initialisation import signal_through_stack
 from nnlib.explorers.input_scaling import bowl_data, inverse_square_root, preprocess, raw_features
@@ -43,6 +44,26 @@ def test_stack_signal_sizes_follow_the_variance_argument():
     assert 0.15 < (sigmoid["grad_std"][0] / sigmoid["grad_std"][-1]) ** (1 / 9) < 0.35
 
 
+def test_tanh_keeps_its_signal_with_a_gain_above_one_and_loses_it_slowly_at_xavier_gain():
+    explorer = init_histograms()
+    frames = {init: explorer.frame(init=init, act="tanh") for init in ("xavier_normal", "he_normal",
+                                                                       "xavier_normal_gain_5/3")}
+    # Xavier (gain 1): the forward spread falls about threefold over ten layers, and so does the gradient going back.
+    xavier = frames["xavier_normal"]
+    assert 2.5 < xavier["act_std"][0] / xavier["act_std"][-1] < 3.5
+    assert 2.5 < xavier["grad_std"][-1] / xavier["grad_std"][0] < 4
+    # He's gain sqrt(2) and the gain 5/3 keep the forward spread within a factor of 1.3 ...
+    for init in ("he_normal", "xavier_normal_gain_5/3"):
+        assert frames[init]["act_std"][0] / frames[init]["act_std"][-1] < 1.3
+    # ... and 5/3 is Xavier's weights times 5/3, with few saturated units beyond layer 1.
+    assert np.all(frames["xavier_normal_gain_5/3"]["share"][1:] < 0.05)
+
+
+def test_all_zero_weights_give_every_sigmoid_unit_one_half():
+    frame = init_histograms().frame(init="zeros", act="sigmoid")
+    assert np.all(frame["act_std"] == 0) and frame["act_mean"] == 0.5
+
+
 # ---- the input-scaling bowl ------------------------------------------------------------------
 def test_inverse_square_root_of_a_symmetric_matrix():
     rng = np.random.default_rng(1)
@@ -67,15 +88,15 @@ def test_bowl_data_are_centred_and_white_and_preprocessing_does_what_it_says():
     assert np.allclose(U.min(axis=0), 0) and np.allclose(U.max(axis=0), 1)
 
 
-@pytest.mark.parametrize("values, kappa", [
-    (dict(s=10.0, m=0.0, rho=0.0, inputs="raw"), 100.0),                 # scale s: kappa = s^2
+@pytest.mark.parametrize("values, cond", [
+    (dict(s=10.0, m=0.0, rho=0.0, inputs="raw"), 100.0),                 # scale s: cond = s^2
     (dict(s=1.0, m=2.0, rho=0.0, inputs="raw"), 1 + 2 * 2.0**2),         # shared mean m: 1 + 2 m^2
     (dict(s=1.0, m=0.0, rho=0.8, inputs="standardise"), 1.8 / 0.2),      # correlation survives standardising
     (dict(s=100.0, m=3.0, rho=0.0, inputs="standardise"), 1.0),
     (dict(s=100.0, m=3.0, rho=0.9, inputs="whiten"), 1.0),
 ])
-def test_condition_numbers_match_the_algebra(values, kappa):
-    assert np.isclose(input_scaling_bowl().frame(**values)["kappa"], kappa, rtol=1e-6)
+def test_condition_numbers_match_the_algebra(values, cond):
+    assert np.isclose(input_scaling_bowl().frame(**values)["cond"], cond, rtol=1e-6)
 
 
 def test_contours_are_level_sets_and_paths_head_for_the_minimum():
@@ -105,3 +126,10 @@ def test_penalty_experiment_shares_the_unregularised_run_and_penalties_shrink_we
         assert np.all(results["weight_norm"][name][:, -1] < results["weight_norm"][name][:, 0])
     assert results["boundary"]["L2", 0.01].shape == (12, 12)
     assert results["counts"]["L1", 0.1].sum() == 2 * 32 + 32 * 32 + 32
+    # The strength is chosen on a validation set of its own, drawn apart from the test set.
+    model = results["models"]["L2", 0.01]
+    X_val, labels_val = nnlib.data.moons(1000, noise=0.3, rng=98)
+    X_train_raw, _ = nnlib.data.moons(30, noise=0.3, rng=1)
+    _, mean, std = nnlib.data.standardize(X_train_raw)
+    on_val = np.mean((model.predict(nnlib.data.standardize(X_val, mean, std)[0]) > 0).ravel() == labels_val)
+    assert results["val_error"]["L2"][0, STRENGTHS.index(0.01)] == pytest.approx(1 - on_val)

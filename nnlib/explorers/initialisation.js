@@ -47,7 +47,8 @@
         marks: [
           Plot.ruleY(layers.map(function (y) { return y - 0.4; }), { stroke: "#d0d0d0" }),
           Plot.rect(bars, { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: BLUE, fillOpacity: 0.8 }),
-        ].concat(silent ? [Plot.text(["every activation is exactly 0"], { frameAnchor: "middle", fontSize: 12, fill: "black" })] : []),
+        ].concat(silent ? [Plot.text(["every activation is " + NX.fixed(f.act_mean, 2) + ", for every input"],
+                                      { frameAnchor: "middle", fontSize: 12, fill: "black" })] : []),
       });
 
       var points = [];
@@ -76,7 +77,7 @@
       var ratio = f.grad_std[last] > 0 ? f.grad_std[0] / f.grad_std[last] : null;
       var shareText = v.act === "relu" ? "exact zeros" : "saturated units";
       note.textContent = silent
-        ? "Zeros: every activation is 0 and no gradient passes a layer."
+        ? "Zeros: every activation is " + NX.fixed(f.act_mean, 2) + ", the same for every input, and no gradient passes a layer."
         : "Layer " + depth + ": mean a = " + NX.fixed(f.act_mean, 2) + ", " + shareText + " " +
           Math.round(100 * f.share[last]) + "%.  Gradient size at layer 1 ÷ at layer " + depth + ": " +
           (ratio === null ? "—" : scientific(ratio)) + ".";

@@ -14,9 +14,13 @@ from ..explore import Dropdown, Explorer
 from ..init import get_initializer
 from . import factory
 
-#: Initialisers offered: label -> (name in nnlib.init).
+#: Initialisers offered: label -> name in nnlib.init, or a name of :data:`GAINS`.
 INITIALISERS = {"zeros": "zeros", "small random (std 0.01)": "normal",
-                "Xavier (normal)": "xavier_normal", "He (normal)": "he_normal"}
+                "Xavier (normal)": "xavier_normal", "He (normal)": "he_normal",
+                "Xavier × 5/3 (tanh's gain)": "xavier_normal_gain_5/3"}
+#: Initialisers that are another one times a gain: name -> (initialiser, gain). 5/3 is the gain
+#: commonly recommended for tanh (PyTorch's ``calculate_gain('tanh')``).
+GAINS = {"xavier_normal_gain_5/3": ("xavier_normal", 5 / 3)}
 #: Activations offered: label -> name in nnlib.activations.
 STACK_ACTIVATIONS = {"tanh": "tanh", "sigmoid": "sigmoid", "ReLU": "relu"}
 #: Histogram range of each activation's output.
@@ -69,7 +73,7 @@ def init_histograms(width: int = 64, depth: int = 10, batch: int = 256, seed: in
     The inputs and the output gradient are standard normal, drawn from
     ``numpy.random.default_rng(seed)`` (inputs first, shape ``(batch, width)``); the weights of
     every initialiser come from ``default_rng(seed + 1)``, so the random initialisers use the
-    same standard-normal numbers and differ only in scale.
+    same standard-normal numbers and differ only in scale (Xavier's times 5/3 is exactly that).
 
     The frame holds, for the ``depth`` layers (layer 1 first): ``counts`` (depth, bins), each
     layer's histogram of $a^{(\ell)}$ over the activation's range scaled to a largest bar of 1
@@ -78,7 +82,8 @@ def init_histograms(width: int = 64, depth: int = 10, batch: int = 256, seed: in
     of the signal that carries information about the input); ``grad_std``, the same for
     $\boldsymbol\delta^{(\ell)} = \partial L/\partial \mathbf z^{(\ell)}$;
     ``share``, per layer, the fraction of saturated units (tanh, sigmoid) or of exact zeros (ReLU);
-    and ``act_mean``, the mean of the last layer's activations.
+    and ``act_mean``, the mean of the last layer's activations (with all-zero weights, the value
+    every unit outputs for every input).
     """
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((batch, width))
@@ -86,7 +91,8 @@ def init_histograms(width: int = 64, depth: int = 10, batch: int = 256, seed: in
     weights = {}
     for name in INITIALISERS.values():
         draws = np.random.default_rng(seed + 1)
-        weights[name] = [get_initializer(name)(width, width, rng=draws) for _ in range(depth)]
+        base, gain = GAINS.get(name, (name, 1.0))
+        weights[name] = [gain * get_initializer(base)(width, width, rng=draws) for _ in range(depth)]
     edges = {act: np.linspace(low, high, bins + 1) for act, (low, high) in RANGES.items()}
 
     def compute(init, act):

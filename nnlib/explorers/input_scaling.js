@@ -122,7 +122,7 @@
     var pathGd = walk("gd", eta, a, b, start, steps), pathAdam = walk("adam", data.adamLr, a, b, start, steps);
     var d = [start[0] - best[0], start[1] - best[1]];
     var excess = (a11 * d[0] * d[0] + 2 * a12 * d[0] * d[1] + a22 * d[1] * d[1]) / 2;
-    // The contour (w - w*)^T A (w - w*) = 2 E is w* + sqrt(2 E) A^(-1/2) (cos t, sin t).
+    // The contour (w - w*)^T H (w - w*) = 2 E is w* + sqrt(2 E) H^(-1/2) (cos t, sin t).
     var r = inverseSquareRoot(a11, a12, a22);
     var angles = NX.linspace(0, 2 * Math.PI, 121), ellipses = new Float64Array(data.levels.length * 121 * 2);
     data.levels.forEach(function (level, k) {
@@ -138,7 +138,7 @@
     var distGd = distances(pathGd, best, reach), distAdam = distances(pathAdam, best, reach);
     var same = 0;
     for (var i = 0; i < n; i++) if (u[0][i] * u[1][i] > 0) same += 1;
-    return { curvatures: [big, small], kappa: big / small, eta: eta, w_best: best, ellipses: ellipses,
+    return { curvatures: [big, small], cond: big / small, eta: eta, w_best: best, ellipses: ellipses,
              path_gd: pathGd, path_adam: pathAdam, dist_gd: distGd, dist_adam: distAdam,
              steps_gd: firstBelow(distGd), steps_adam: firstBelow(distAdam), same_sign: same / n };
   }
@@ -219,7 +219,7 @@
 
       var note = document.createElement("p");
       note.className = "nnlib-note";
-      var text = "condition number κ = " + short(f.kappa) + " (best η = " + short(f.eta) + ");  distance left after " +
+      var text = "condition number " + short(f.cond) + " (best η = " + short(f.eta) + ");  distance left after " +
         d.steps + " steps: gradient descent " + short(f.dist_gd[d.steps]);
       if (showAdam) text += ", Adam " + short(f.dist_adam[d.steps]);
       text += ";  samples whose two inputs share a sign: " + Math.round(100 * f.same_sign) + "%";

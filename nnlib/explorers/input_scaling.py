@@ -2,7 +2,7 @@ r"""Explorer of input scaling (chapter 8): the loss of a two-weight linear model
 
 A linear model without bias, $\hat y = u_1 w_1 + u_2 w_2$, trained on the mean squared error
 $L(\mathbf w) = \frac1N \sum_n (\hat y_n - y_n)^2$, has an exactly quadratic loss: a bowl
-whose matrix of second derivatives is $A = \tfrac2N U^\top U$, with $U$ the $(N, 2)$ matrix of
+whose matrix of second derivatives (Hessian) is $H = \tfrac2N U^\top U$, with $U$ the $(N, 2)$ matrix of
 inputs. Its shape depends only on the inputs. Four properties of raw features stretch it:
 the scale $s$ of feature 1, a shared mean $m$ (inputs that are not centred), a correlation
 $\rho$ between the features, and the preprocessing that is (or is not) applied to them.
@@ -86,7 +86,7 @@ def preprocess(X, how):
 
 
 def bowl(U, y):
-    r"""Hessian $A = \tfrac2N U^\top U$ (entries a11, a12, a22) and $\mathbf b = \tfrac2N U^\top \mathbf y$.
+    r"""Hessian $H = \tfrac2N U^\top U$ (entries a11, a12, a22) and $\mathbf b = \tfrac2N U^\top \mathbf y$.
 
     The gradient of the loss is $A\mathbf w - \mathbf b$.
     """
@@ -126,8 +126,9 @@ def input_scaling_bowl(show_adam: bool = False, s: float = 100.0, m: float = 0.0
     ``inputs`` are the controls' starting values. The data come from :func:`bowl_data` and
     :func:`raw_features`.
 
-    The frame holds the bowl's curvatures ``curvatures`` (largest first) and condition number
-    ``kappa``, the best fixed learning rate ``eta`` $= 2/(a_{\max} + a_{\min})$, the minimum
+    The frame holds the bowl's curvatures ``curvatures`` (the eigenvalues of the Hessian,
+    $\kappa_{\max}$ first) and its condition number ``cond`` $= \kappa_{\max}/\kappa_{\min}$, the best
+    fixed learning rate ``eta`` $= 2/(\kappa_{\max} + \kappa_{\min})$, the minimum
     ``w_best``, the contours ``ellipses`` (levels, 121, 2) of the loss above its minimum at
     :data:`LEVELS` times its value at the start, the paths ``path_gd`` and ``path_adam``
     (steps + 1, 2), their distances to the minimum relative to the start (``dist_gd``,
@@ -154,7 +155,7 @@ def input_scaling_bowl(show_adam: bool = False, s: float = 100.0, m: float = 0.0
         path_adam = walk(Adam(lr=ADAM_LR), a, b, steps)
         start = np.array(START) - w_best
         excess = (a11 * start[0] * start[0] + 2 * a12 * start[0] * start[1] + a22 * start[1] * start[1]) / 2
-        # The contour (w - w*)^T A (w - w*) = 2 E is w* + sqrt(2 E) A^(-1/2) (cos t, sin t).
+        # The contour (w - w*)^T H (w - w*) = 2 E is w* + sqrt(2 E) H^(-1/2) (cos t, sin t).
         r11, r12, r22 = inverse_square_root(a11, a12, a22)
         ellipses = []
         for level in LEVELS:
@@ -164,7 +165,7 @@ def input_scaling_bowl(show_adam: bool = False, s: float = 100.0, m: float = 0.0
         reach = np.sqrt(start[0] * start[0] + start[1] * start[1])
         dist_gd = np.sqrt(np.sum((path_gd - w_best) ** 2, axis=1)) / reach
         dist_adam = np.sqrt(np.sum((path_adam - w_best) ** 2, axis=1)) / reach
-        return {"curvatures": [big, small], "kappa": big / small, "eta": eta, "w_best": w_best,
+        return {"curvatures": [big, small], "cond": big / small, "eta": eta, "w_best": w_best,
                 "ellipses": np.array(ellipses), "path_gd": path_gd, "path_adam": path_adam,
                 "dist_gd": dist_gd, "dist_adam": dist_adam, "steps_gd": first_step_below(dist_gd),
                 "steps_adam": first_step_below(dist_adam),

@@ -63,20 +63,21 @@ def largest_hidden_activation(model, X) -> float:
     return largest
 
 
-def penalty_experiment(seeds: int = 5, train_size: int = 30, test_size: int = 1000, noise: float = 0.3,
+def penalty_experiment(seeds: int = 20, train_size: int = 30, test_size: int = 1000, noise: float = 0.3,
                        epochs: int = 150, settle: int = 20, grid: int = 70) -> dict:
     r"""Train the overfitting network for every seed, penalty and strength in :data:`STRENGTHS`.
 
     Seed ``k`` draws its own ``train_size`` training points (``moons(..., rng=k + 1)``) and its
     own starting weights (``default_rng(k)``); every run of that seed starts from the same
     weights and is trained by :func:`train_with_penalty`. The inputs are
-    standardised with the training set's statistics; one test set of ``test_size`` points
-    (``rng=99``) serves every seed. The result is cached: treat it as read-only.
+    standardised with the training set's statistics; one validation set (``rng=98``), for choosing
+    the strength, and one test set (``rng=99``), for the final report, of ``test_size`` points
+    each serve every seed. The result is cached: treat it as read-only.
 
     Returns
     -------
     dict with
-        ``test_error``, ``train_error``, ``sparsity`` (share of weights below :data:`ZERO`),
+        ``test_error``, ``val_error``, ``train_error``, ``sparsity`` (share of weights below :data:`ZERO`),
         ``largest_activation`` (largest hidden ReLU output on the test inputs), ``weight_norm``
         (of all weights): dicts penalty -> array (seeds, strengths);
         ``boundary``, ``counts`` and ``models``: dicts (penalty, strength) -> seed 0's decision
@@ -92,16 +93,19 @@ def _penalty_experiment(seeds, train_size, test_size, noise, epochs, settle, gri
     """:func:`penalty_experiment`, cached by the values of its arguments however they were passed."""
     X_test_raw, labels_test = moons(test_size, noise=noise, rng=99)
     y_test = labels_test.reshape(-1, 1).astype(float)
+    X_val_raw, labels_val = moons(test_size, noise=noise, rng=98)
+    y_val = labels_val.reshape(-1, 1).astype(float)
     axis = np.linspace(-EXTENT, EXTENT, grid)
     g1, g2 = np.meshgrid(axis, axis)
     plane = np.column_stack([g1.ravel(), g2.ravel()])
-    fields = ("test_error", "train_error", "sparsity", "largest_activation", "weight_norm")
+    fields = ("test_error", "val_error", "train_error", "sparsity", "largest_activation", "weight_norm")
     results = {field: {name: np.zeros((seeds, len(STRENGTHS))) for name in PENALTIES} for field in fields}
     results.update(boundary={}, counts={}, models={}, grid_axis=axis)
     for seed in range(seeds):
         X_raw, labels = moons(train_size, noise=noise, rng=seed + 1)
         X, mean, std = standardize(X_raw)
         X_test, _, _ = standardize(X_test_raw, mean, std)
+        X_val, _, _ = standardize(X_val_raw, mean, std)
         y = labels.reshape(-1, 1).astype(float)
         if seed == 0:
             results["X_train"], results["labels_train"] = X, labels
@@ -116,6 +120,7 @@ def _penalty_experiment(seeds, train_size, test_size, noise, epochs, settle, gri
                     weights = np.concatenate([layer.params["W"].ravel() for layer in model.layers
                                               if isinstance(layer, Dense)])
                     run = {"test_error": 1 - accuracy(model.predict(X_test) > 0, y_test),
+                           "val_error": 1 - accuracy(model.predict(X_val) > 0, y_val),
                            "train_error": 1 - accuracy(model.predict(X) > 0, y),
                            "sparsity": float(np.mean(np.abs(weights) < ZERO)),
                            "largest_activation": largest_hidden_activation(model, X_test),
@@ -142,7 +147,7 @@ def _mean_and_standard_error(values, axis=0):
 
 
 @factory
-def penalty_strength(seeds: int = 5):
+def penalty_strength(seeds: int = 20):
     r"""Decision regions, weights and test error of the overfitting network under L1 or L2.
 
     Uses :func:`penalty_experiment` with ``seeds`` seeds. The frame holds seed 0's decision
