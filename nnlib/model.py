@@ -806,5 +806,6 @@ class _Run:
 
     def batch_metric(self, y_hat, yb, idx):
         if self.metric is accuracy:  # the classes were checked once; compare them directly
-            return float(np.mean(_predicted_classes(y_hat) == self.truth[idx]))
+            # count / n is np.mean's value, without its Python layers (it runs at every step)
+            return np.count_nonzero(_predicted_classes(y_hat) == self.truth[idx]) / len(y_hat)
         return self.metric(y_hat, yb)
