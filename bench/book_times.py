@@ -6,7 +6,9 @@
   others. Budget: :data:`NOTEBOOK_BUDGET_S` each.
 * **make test**: the wall time of ``make test`` in the repository (the virtual environment
   already installed): the unit tests and every notebook under nbval. Budget
-  :data:`MAKE_TEST_BUDGET_S`.
+  :data:`MAKE_TEST_BUDGET_S`. Timed as it is, and once more with BLAS limited to one
+  thread (``OPENBLAS_NUM_THREADS=1``): on two shared cores, a second BLAS thread that
+  waits for a busy core makes the book's small matrix products several times slower.
 * **make book from clean**: a snapshot of the working tree (the files git lists: tracked,
   plus new ones it does not ignore) is copied to a temporary folder, without ``_build``
   or any cache, and ``make book`` runs there with the same virtual environment; its
@@ -28,6 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 NOTEBOOK_BUDGET_S, MAKE_TEST_BUDGET_S, MAKE_BOOK_BUDGET_S = 20.0, 180.0, 240.0
 NOTEBOOK_TIMEOUT_S = 600
 
@@ -60,10 +63,17 @@ def _tail(text: str, lines: int = 3) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def make_test_seconds(root: Path = ROOT) -> dict:
+def make_test_seconds(root: Path = ROOT, threads: int | None = None) -> dict:
+    """Wall time of ``make test``; with ``threads``, BLAS and OpenMP limited to that many threads."""
+    env = dict(os.environ)
+    if threads is not None:
+        from interleave import THREAD_VARIABLES
+
+        env.update({name: str(threads) for name in THREAD_VARIABLES})
     start = time.perf_counter()
-    out = subprocess.run(["make", "test"], cwd=root, capture_output=True, text=True)
-    return {"seconds": time.perf_counter() - start, "returncode": out.returncode, "summary": _tail(out.stdout)}
+    out = subprocess.run(["make", "test"], cwd=root, capture_output=True, text=True, env=env)
+    return {"seconds": time.perf_counter() - start, "returncode": out.returncode, "summary": _tail(out.stdout),
+            "threads": threads}
 
 
 def snapshot(root: Path, target: Path) -> int:

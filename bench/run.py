@@ -65,6 +65,7 @@ def main(argv=None):
         results["notebooks"] = step("every notebook in a fresh kernel", book_times.execute_notebooks)
     if args.with_make_test:
         results["make_test"] = step("make test", book_times.make_test_seconds)
+        results["make_test_one_thread"] = step("make test, one BLAS thread", book_times.make_test_seconds, threads=1)
     if args.with_make_book:
         html = HERE.parent / "_build" / "bench-html"
         results["make_book"] = step("make book from clean", book_times.make_book_from_clean, keep=html)
