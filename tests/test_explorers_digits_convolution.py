@@ -38,6 +38,17 @@ def test_every_monitored_run_gets_the_diagnosis_of_its_recipe(name):
     assert monitor.verdict() == fault, [str(f) for f in monitor.diagnose()]
 
 
+@pytest.mark.parametrize("name", list(digits.MYSTERY_RUNS))
+def test_each_mystery_run_has_one_fault_and_only_its_consequences_besides(name):
+    # Fair to grade: the most fundamental cause is the run's fault, and the only other sign a run may
+    # show is large first outputs, as a consequence of unscaled inputs (the exercise asks for the
+    # most fundamental cause).
+    causes = [f.cause for f in digits.monitored_run(name).monitor.diagnose()]
+    fault = digits.MYSTERY_RUNS[name].fault
+    assert causes[0] == fault
+    assert set(causes[1:]) <= ({"large initial outputs"} if fault == "unscaled inputs" else set()), causes
+
+
 def test_the_mystery_dashboard_leaves_the_diagnosis_to_the_reader():
     taught, mystery = digits.monitor_dashboard(), digits.monitor_dashboard(runs="mystery")
     assert taught.frame(run="ReLU, He, SGD η = 1", epoch=15)["findings"]
@@ -77,3 +88,20 @@ def test_the_conv_chapter_validates_on_its_validation_split_not_on_the_test_set(
     assert len(history.val_metric) == convolution.EPOCHS
     on_val = np.mean(model.predict(data["A_val"]).argmax(axis=1) == data["y_val"])
     assert history.val_metric[-1] == pytest.approx(on_val)
+
+
+def test_the_conv_chapter_uses_chapter_nines_piles_so_that_scores_compare_across_chapters():
+    data, split = convolution.conv_digits(), digits.digits_split()
+    for name in ("X_train", "X_val", "X_test", "y_train", "y_val", "y_test"):
+        assert np.array_equal(data[name], split[name]), name
+    assert np.isclose(data["A_train"].mean(), 0, atol=1e-6) and np.isclose(data["A_train"].std(), 1, atol=1e-6)
+    assert np.allclose(convolution.inputs("/16")["test"], split["X_test"] / 16)
+    with pytest.raises(ValueError, match="scaling must be one of"):
+        convolution.inputs("per pixel")
+
+
+def test_the_small_mlp_has_about_as_many_parameters_as_the_conv_net():
+    def count(model):
+        return sum(p.value.size for p in model.parameters())
+
+    assert count(convolution.make_conv_net()) == 1370 and count(convolution.make_small_mlp()) == 1510

@@ -186,8 +186,8 @@
       lossBox.appendChild(legend(["probe batch", "validation", "log 10 (chance)"], ["#000000", VERMILION, "repeating-linear-gradient(90deg," + DARK + " 0 2px,transparent 2px 6px)"]));
       lossBox.appendChild(loss);
 
-      // 2. activation mean (dashed) and spread (solid)
-      var spread = rows(run.act_std, names), mean = rows(run.act_mean, names);
+      // 2. activation mean (dashed) and spread across the probe inputs (solid)
+      var spread = rows(run.spread, names), mean = rows(run.act_mean, names);
       var actValues = spread.concat(mean).map(function (r) { return r.value; });
       var activations = timePanel(Plot, {
         width: pw, epochs: d.epochs, epoch: e, names: names, rows: spread,
@@ -239,7 +239,7 @@
 
       var nodes = [head, legend(names, LAYER_COLOURS),
                    NX.panel("loss", lossBox, pw),
-                   NX.panel("activations: spread (solid), mean (dashed)", activations, pw),
+                   NX.panel("activations: spread across inputs (solid), mean (dashed)", activations, pw),
                    NX.panel("share of " + run.unhealthy_kind + " units, hidden layers", unhealthy, pw),
                    NX.panel("gradient norm (log scale)", grad, pw),
                    NX.panel("update-to-weight ratio per step (dotted: 10⁻³)", ratio, pw),
@@ -247,7 +247,7 @@
       var verdict = document.createElement("div");
       verdict.className = "nnlib-note";
       if (f.findings === null) {
-        verdict.textContent = "The diagnosis is yours to make: which one thing in the chapter's recipe was changed?";
+        verdict.textContent = "The diagnosis is yours to make: what went wrong in this run? Name the most fundamental cause.";
       } else if (!f.findings.length) {
         verdict.textContent = "Diagnosis up to epoch " + e + ": no warning signs.";
         verdict.style.color = GREEN;

@@ -39,7 +39,7 @@ EPOCHS, BATCH = 20, 32
 MONITOR_EPOCHS, PROBE = 15, 256
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)   # made once, then shared
 def digits_split() -> dict:
     """The chapter's split: ``X_train`` (1,151 images), ``X_val`` (287), ``X_test`` (359), pixel
     values 0..16 as rows of 64, and the labels ``y_train``, ``y_val``, ``y_test``; read-only arrays.
@@ -70,21 +70,22 @@ def scaled(X, scaling: str = "/16"):
     raise ValueError(f"scaling must be '/16', 'standardised' or 'raw', got {scaling!r}.")
 
 
-def make_network(act="relu", init="he_normal", seed: int = 0, bias: float = 0.0) -> Sequential:
+def make_network(act="relu", init="he_normal", seed: int = 0, bias: float = 0.0, output_init=None) -> Sequential:
     """64 pixels -> 256 -> 128 hidden units (activation ``act``) -> 10 class scores, in float32.
 
-    ``init`` names the initialiser of every layer (or is a function); ``bias`` is the starting
-    value of the hidden biases. The same seed always gives the same starting weights.
+    ``init`` names the initialiser of every layer (or is a function), ``output_init`` that of the
+    output layer if it differs; ``bias`` is the starting value of the hidden biases. The same
+    seed always gives the same starting weights.
     """
     init_rng = np.random.default_rng(seed)
     return Sequential([
         Dense(64, 256, init=init, bias=bias, rng=init_rng, dtype=np.float32), Activation(act),
         Dense(256, 128, init=init, bias=bias, rng=init_rng, dtype=np.float32), Activation(act),
-        Dense(128, 10, init=init, rng=init_rng, dtype=np.float32),   # the logits: no activation
+        Dense(128, 10, init=output_init or init, rng=init_rng, dtype=np.float32),   # the logits: no activation
     ])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)   # remember every result: the same arguments return the same run
 def train_network(scaling: str = "/16", seed: int = 0, epochs: int = EPOCHS):
     """A fresh :func:`make_network` trained with Adam (learning rate 1e-3) on mini-batches of 32.
 
@@ -110,6 +111,7 @@ class Recipe:
 
     act: str = "relu"
     weight_std: float | None = None     # None: He initialisation; else normal weights of this std
+    hidden_only: bool = False           # True: weight_std for the hidden layers; the output layer keeps He
     bias: float = 0.0                   # starting value of the hidden biases
     optimizer: str = "Adam"
     lr: float = 1e-3
@@ -129,9 +131,10 @@ TAUGHT_RUNS = {
     "ReLU, He, Adam η = 0.001": Recipe(),
 }
 
-#: The mystery runs of the chapter's exercises: the chapter's recipe with one thing changed.
+#: The mystery runs of the chapter's exercises: the chapter's recipe with one fault each (run A's
+#: fault is sigmoid hidden units with weights of standard deviation 2; its output layer is as usual).
 MYSTERY_RUNS = {
-    "A": Recipe(act="sigmoid", weight_std=2.0, fault="saturated units"),
+    "A": Recipe(act="sigmoid", weight_std=2.0, hidden_only=True, fault="saturated units"),
     "B": Recipe(lr=1e-5, fault="learning rate too low"),
     "C": Recipe(shuffled_labels=True, fault="labels do not match the inputs"),
     "D": Recipe(bias=-1.5, fault="dead ReLUs"),
@@ -155,7 +158,7 @@ class MonitoredRun(NamedTuple):
     model: Sequential
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)   # remember every run: asking again returns the same objects
 def monitored_run(name: str, epochs: int = MONITOR_EPOCHS) -> MonitoredRun:
     """Train the network of run ``name`` (see :data:`TAUGHT_RUNS`, :data:`MYSTERY_RUNS`) under a monitor.
 
@@ -170,9 +173,11 @@ def monitored_run(name: str, epochs: int = MONITOR_EPOCHS) -> MonitoredRun:
     if recipe.shuffled_labels:  # every image keeps a label, but no longer its own
         y_train = np.random.default_rng(1).permutation(y_train)
     X_train, X_val = scaled(data["X_train"], recipe.scaling), scaled(data["X_val"], recipe.scaling)
+    # functools.partial fixes the std of nnlib.init.normal: an initialiser called like he_normal.
     init = "he_normal" if recipe.weight_std is None else functools.partial(initializers.normal,
                                                                            std=recipe.weight_std)
-    network = make_network(recipe.act, init, seed=0, bias=recipe.bias)
+    network = make_network(recipe.act, init, seed=0, bias=recipe.bias,
+                           output_init="he_normal" if recipe.hidden_only else None)
     optimizer = Adam(lr=recipe.lr) if recipe.optimizer == "Adam" else SGD(lr=recipe.lr)
     monitor = Monitor(X_train[:PROBE], y_train[:PROBE], SoftmaxCrossEntropy())
     history = monitor.fit(network, X_train, y_train, optimizer=optimizer, epochs=epochs, batch_size=BATCH,
@@ -237,7 +242,7 @@ def _run_series(monitor) -> dict:
     return {
         "probe_loss": np.array(monitor.probe_loss), "val_loss": np.array(monitor.val_loss),
         "val_accuracy": np.array(monitor.val_metric),
-        "act_mean": monitor.series("act_mean"), "act_std": monitor.series("act_std"),
+        "act_mean": monitor.series("act_mean"), "spread": monitor.series("spread"),
         "unhealthy": (dead if kind == "dead" else saturated)[:, :-1], "unhealthy_kind": kind,
         "grad_norm": monitor.series("grad_norm"), "update_ratio": monitor.series("update_ratio"),
         "activations": [entry["activation"] for entry in monitor.layers],
@@ -251,7 +256,7 @@ def monitor_dashboard(runs: str = "taught"):
     ``runs="taught"`` shows the runs of :data:`TAUGHT_RUNS` with the monitor's diagnosis;
     ``runs="mystery"`` the runs of :data:`MYSTERY_RUNS`, with the diagnosis left to the reader.
     ``data`` holds every run's time series (see :func:`_run_series`): losses, validation
-    accuracy, activation mean and spread, the dead or saturated share of the hidden layers,
+    accuracy, activation mean and spread across inputs, the dead or saturated share of the hidden layers,
     gradient norms and measured update-to-weight ratios, one column per layer. The frame for
     (run, epoch) holds the histograms of the hidden layers' activations at that epoch (``hist``,
     with bin ``edges``) and ``findings``: what :meth:`Monitor.diagnose` says from the records
@@ -278,8 +283,8 @@ def monitor_dashboard(runs: str = "taught"):
         data={"runs": {name: _run_series(results[name].monitor) for name in names}, "epochs": MONITOR_EPOCHS,
               "chance": float(np.log(10)), "mystery": runs == "mystery"},
         alt="Six small charts for the chosen run, against the epoch, with the chosen epoch marked: the loss on "
-            "the probe batch and the validation data; the mean and spread of each layer's activations; the share "
-            "of dead or saturated units in the two hidden layers; the gradient norm and the update-to-weight "
+            "the probe batch and the validation data; the mean of each layer's activations and their spread "
+            "across the probe inputs; the share of dead or saturated units in the two hidden layers; the gradient norm and the update-to-weight "
             "ratio of each layer on log scales; and histograms of the hidden layers' activations at the chosen "
             "epoch." + (" Below them, the monitor's diagnosis." if runs == "taught" else ""),
         caption=("The network health monitor for " + ("five runs of the chapter's network" if runs == "taught" else
