@@ -1,9 +1,10 @@
 r"""The convolution chapter (10): hand-set filters on digits, and the filters a small network learns.
 
-* :func:`conv_digits`: the chapter's split of the digits (training, validation, test) and its
-  scaling (one mean and one standard deviation over all pixels of the training images);
+* :func:`conv_digits`: chapter 9's split of the digits (training, validation, test; the same
+  images in the same piles) and the chapter's scaling, one mean and one standard deviation over all
+  pixels of the training images (pixels divided by 16 are offered too, for the comparison);
 * :func:`make_conv_net`, :func:`make_mlp` and :func:`trained_network`: the convolutional network
-  and the multilayer perceptron the chapter compares, trained with the same recipe;
+  and the multilayer perceptrons the chapter compares, trained with the same recipe;
 * the explorers :func:`hand_filters` (computed in the browser: a 3x3 filter over an 8x8
   digit is small maths) and :func:`learnt_filters` (precomputed from the trained network).
 """
@@ -14,16 +15,18 @@ import functools
 import numpy as np
 
 from ..conv import Conv2D, MaxPool2D, Reshape
-from ..data import load_digits, train_test_split
+from ..data import load_digits
 from ..explore import Dropdown, Explorer
 from ..layers import Activation, Dense, Flatten
 from ..losses import SoftmaxCrossEntropy
 from ..model import Sequential
 from ..optim import SGD
 from . import factory
+from .digits import digits_split
 
-#: Seeds of the two stratified splits: the test part first, then the validation part.
-SPLIT_SEEDS = (0, 1)
+#: How the pixels can be scaled: one mean and standard deviation over all training pixels (the
+#: chapter's choice, made on the validation set), or divided by 16 as in chapter 9.
+SCALINGS = ("standardised", "/16")
 #: The training recipe of both networks: epochs, mini-batch size, learning rate and momentum of SGD.
 EPOCHS, BATCH, LR, MOMENTUM = 8, 64, 0.1, 0.9
 
@@ -93,22 +96,19 @@ def hand_filters():
 
 # ---------------------------------------------------------------- the trained networks
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)   # made once, then shared
 def conv_digits() -> dict:
-    """The chapter's data: ``A_train`` (1,151 images), ``A_val`` (287), ``A_test`` (359) as rows of 64
-    standardised float32 pixels, the labels ``y_train``, ``y_val``, ``y_test``, the raw pixels
-    ``X_train``, ``X_val``, ``X_test`` (0..16), and the single ``mean`` and ``std`` used.
+    """The chapter's data: chapter 9's split (:func:`nnlib.explorers.digits.digits_split`), with
+    ``A_train`` (1,151 images), ``A_val`` (287), ``A_test`` (359) as rows of 64 standardised float32
+    pixels, the labels ``y_train``, ``y_val``, ``y_test``, the raw pixels ``X_train``, ``X_val``,
+    ``X_test`` (0..16), and the single ``mean`` and ``std`` used.
 
-    Both splits are stratified, with seeds :data:`SPLIT_SEEDS`. The scaling uses one mean and one
-    standard deviation over all pixels of the training images, so that an image stays an image.
+    The scaling uses one mean and one standard deviation over all pixels of the training images,
+    so that an image stays an image (every pixel is shifted and scaled alike).
     """
-    X, y = load_digits()
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_fraction=0.2, rng=SPLIT_SEEDS[0], stratify=True)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_fraction=0.2, rng=SPLIT_SEEDS[1],
-                                                      stratify=True)
-    mean, std = float(X_train.mean()), float(X_train.std())
-    data = {"X_train": X_train, "X_val": X_val, "X_test": X_test, "y_train": y_train, "y_val": y_val,
-            "y_test": y_test, "mean": mean, "std": std}
+    split = digits_split()
+    mean, std = float(split["X_train"].mean()), float(split["X_train"].std())
+    data = dict(split, mean=mean, std=std)
     for name in ("train", "val", "test"):
         data[f"A_{name}"] = prepare(data[f"X_{name}"], mean, std)
     for value in data.values():
@@ -120,6 +120,17 @@ def conv_digits() -> dict:
 def prepare(pixels, mean: float, std: float) -> np.ndarray:
     """Standardise with one mean and one standard deviation (the training set's), as float32."""
     return ((np.asarray(pixels) - mean) / std).astype(np.float32)
+
+
+def inputs(scaling: str = "standardised") -> dict:
+    """The training, validation and test inputs (``"train"``, ``"val"``, ``"test"``) in one of
+    :data:`SCALINGS`, as float32 rows of 64."""
+    data = conv_digits()
+    if scaling == "standardised":
+        return {name: data[f"A_{name}"] for name in ("train", "val", "test")}
+    if scaling == "/16":
+        return {name: (data[f"X_{name}"] / 16).astype(np.float32) for name in ("train", "val", "test")}
+    raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}.")
 
 
 def make_conv_net(seed: int = 0) -> Sequential:
@@ -135,35 +146,41 @@ def make_conv_net(seed: int = 0) -> Sequential:
     ])
 
 
-def make_mlp(seed: int = 0) -> Sequential:
-    """64 pixels -> 64 ReLU units -> 10 class scores (He initialisation for the hidden layer); float32."""
+def make_mlp(seed: int = 0, hidden: int = 64) -> Sequential:
+    """64 pixels -> ``hidden`` ReLU units -> 10 class scores (He initialisation for the hidden layer); float32."""
     return Sequential([
-        Dense(64, 64, init="he_normal", rng=seed, dtype=np.float32),
+        Dense(64, hidden, init="he_normal", rng=seed, dtype=np.float32),
         Activation("relu"),
-        Dense(64, 10, rng=seed + 1, dtype=np.float32),
+        Dense(hidden, 10, rng=seed + 1, dtype=np.float32),
     ])
 
 
-NETWORKS = {"conv net": make_conv_net, "MLP": make_mlp}
+def make_small_mlp(seed: int = 0) -> Sequential:
+    """:func:`make_mlp` with 20 hidden units: 1,510 parameters, about as many as the conv net's 1,370."""
+    return make_mlp(seed, hidden=20)
 
 
-def train(model: Sequential, seed: int = 0, callbacks=()):
-    """The recipe for both networks: softmax cross-entropy, SGD with momentum on mini-batches,
+NETWORKS = {"conv net": make_conv_net, "MLP": make_mlp, "small MLP": make_small_mlp}
+
+
+def train(model: Sequential, seed: int = 0, callbacks=(), scaling: str = "standardised"):
+    """The recipe for every network: softmax cross-entropy, SGD with momentum on mini-batches,
     the validation images measured after every epoch; returns the History."""
-    data = conv_digits()
-    return model.fit(data["A_train"], data["y_train"], loss=SoftmaxCrossEntropy(),
+    data, X = conv_digits(), inputs(scaling)
+    return model.fit(X["train"], data["y_train"], loss=SoftmaxCrossEntropy(),
                      optimizer=SGD(lr=LR, momentum=MOMENTUM), epochs=EPOCHS, batch_size=BATCH, rng=seed,
-                     metric="accuracy", validation_data=(data["A_val"], data["y_val"]), progress=False,
+                     metric="accuracy", validation_data=(X["val"], data["y_val"]), progress=False,
                      callbacks=callbacks)
 
 
-@functools.lru_cache(maxsize=None)
-def trained_network(kind: str = "conv net", seed: int = 0):
-    """``make_conv_net(seed)`` or ``make_mlp(seed)`` trained by :func:`train`; returns (model, History), cached."""
+@functools.lru_cache(maxsize=None)   # remember every run: asking again returns the same network
+def trained_network(kind: str = "conv net", seed: int = 0, scaling: str = "standardised"):
+    """A network of :data:`NETWORKS` made from ``seed`` and trained by :func:`train` on inputs scaled
+    by ``scaling``; returns (model, History), cached."""
     if kind not in NETWORKS:
         raise ValueError(f"kind must be one of {list(NETWORKS)}, got {kind!r}.")
     model = NETWORKS[kind](seed)
-    return model, train(model, seed)
+    return model, train(model, seed, scaling=scaling)
 
 
 #: The stages of the conv net the learnt-filter explorer shows: label -> key.
