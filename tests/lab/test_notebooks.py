@@ -200,8 +200,8 @@ def test_explorers_redraw_at_natural_size(chapter):
         roots = node.locator(".nnlib-explorer").element_handles()
         if not roots:
             if node.locator(".widget-image, .widget-slider, .widget-dropdown").count():
-                problems.append(f"cell {cell['index']}: a legacy explorer (ipywidgets controls over a PNG image), "
-                                "not yet ported to nnlib.explore")
+                problems.append(f"cell {cell['index']}: ipywidgets controls over an image, "
+                                "not an nnlib.explore explorer")
             else:
                 text = node.locator(".jp-Cell-outputArea").inner_text()[:200]
                 problems.append(f"cell {cell['index']}: a widget output without an explorer: {text!r}")
