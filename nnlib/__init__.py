@@ -18,8 +18,12 @@ gradcheck       finite-difference gradient checks
 autograd        automatic differentiation: a scalar Value and an array Tensor engine
 data            toy data sets, the 8x8 digits, scaling and splitting
 diagnostics     per-layer statistics of activations and gradients
-plotting        plot helpers that return figures
-explore         sliders over figures, live in notebooks and static in the book
+monitor         the health monitor: records every layer while fit trains, and diagnoses the run
+divergence      the rule by which fit stops a diverging run early, with an explanation
+progress        the progress bar of long training runs
+plotting        plot helpers that return figures, in the book's style
+explore         explorers: controls over a figure that the browser draws (live in a notebook,
+                computed in the page or from precomputed frames in the web book)
 exercises       checks for the exercises
 source          show_source(obj): nnlib's own code, displayed in a chapter
 explorers       the book's explorers, each a compute function beside its browser view
