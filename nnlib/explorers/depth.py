@@ -31,6 +31,7 @@ from ..explore import Dropdown, Explorer, SelectionSlider, Slider
 from ..layers import Activation, Dense
 from ..losses import MSE, SoftmaxCrossEntropy
 from ..model import Sequential, TrainingDivergedError
+from ..monitor import spread_across_inputs
 from ..optim import SGD
 from . import factory
 
@@ -57,9 +58,10 @@ def spread(outputs: np.ndarray) -> float:
     output over the batch (axis 0), averaged over the units. ``outputs`` has shape (N, units).
 
     Near 0 means every sample reaches the layer as practically the same vector, whatever the
-    input was, so nothing after it can tell the samples apart.
+    input was, so nothing after it can tell the samples apart. The health monitor of chapter 9
+    records the same measure (:func:`nnlib.monitor.spread_across_inputs`), and this is it.
     """
-    return float(np.mean(np.std(outputs, axis=0)))
+    return spread_across_inputs(outputs)
 
 
 def hidden_outputs(model: Sequential, X) -> list[np.ndarray]:
