@@ -70,8 +70,9 @@ LIMITS = {
     # first epoch (Karpathy's rule of thumb for a healthy step: about 1e-3)
     "ratio_low": 1e-4,
     "ratio_high": 3e-2,
-    # labels do not match the inputs: best validation accuracy below this multiple of chance (1/K)
-    "chance_factor": 2.0,
+    # labels do not match the inputs: best validation accuracy less than this share of the way from
+    # chance (1/K) to 100% (for ten classes 20%, twice chance; for two classes 55.6%)
+    "chance_gain": 1 / 9,
     # large initial outputs: loss at initialisation above this multiple of the loss of equal scores
     "init_loss_factor": 1.5,
 }
@@ -345,8 +346,9 @@ class Monitor:
           untrained network's gradients are at their largest) or above ``ratio_high`` (each step
           changes the weights by more than 3 %); layers without any gradient are left out;
         * **labels do not match the inputs**: none of the above, yet the best validation accuracy
-          stays below ``chance_factor`` / K: the network learns nothing that carries over to new
-          samples (shuffled or misaligned labels);
+          stays below $1/K + $ ``chance_gain`` $\\cdot (1 - 1/K)$, a ninth of the way from chance to
+          100% (20% for ten classes, 55.6% for two): the network learns nothing that carries over
+          to new samples (shuffled or misaligned labels);
         * **large initial outputs**: the loss at epoch 0 is above ``init_loss_factor`` times the
           loss of equal scores, $\\log K$: the first scores are large and confidently wrong.
         """
@@ -412,7 +414,7 @@ class Monitor:
         if (not serious & {f.cause for f in findings} and np.isfinite(accuracy).any()
                 and self._columns > 1):
             chance = 1 / self._columns
-            if np.nanmax(accuracy) < LIMITS["chance_factor"] * chance:
+            if np.nanmax(accuracy) < chance + LIMITS["chance_gain"] * (1 - chance):
                 findings.append(Finding("labels do not match the inputs", f"the best validation accuracy is "
                                         f"{np.nanmax(accuracy):.1%} (chance: {chance:.0%}) although every layer "
                                         "looks healthy", self.epochs[int(np.nanargmax(accuracy))]))

@@ -305,3 +305,30 @@ def test_the_monitor_is_importable_from_nnlib_diagnostics_too():
     for name in ("Monitor", "sanity_checks", "plot_monitor", "SanityReport", "Finding", "WatchedOptimizer",
                  "CAUSES", "LIMITS"):
         assert getattr(nnlib.diagnostics, name) is getattr(nnlib.monitor, name), name
+
+
+# ---- two classes: chance is 50%, so "twice chance" would be 100% -------------------------------
+def two_class_run(shuffled):
+    """Digits 0 against 1 with two softmax outputs; labels shuffled or true."""
+    X, y, X_val, y_val = digits()
+    keep, keep_val = y < 2, y_val < 2
+    X, y, X_val, y_val = X[keep] / 16, y[keep], X_val[keep_val] / 16, y_val[keep_val]
+    if shuffled:
+        y = np.random.default_rng(1).permutation(y)
+    model = Sequential([Dense(64, 16, init="he_normal", rng=0), Activation("relu"), Dense(16, 2, rng=1)])
+    monitor = Monitor(X[:64], y[:64], SoftmaxCrossEntropy())
+    monitor.fit(model, X, y, optimizer=Adam(lr=1e-3), epochs=10, batch_size=16, rng=0,
+                validation_data=(X_val, y_val), metric="accuracy", progress=False)
+    return monitor
+
+
+def test_a_healthy_two_class_run_that_falls_short_of_100_percent_is_not_told_its_labels_are_wrong():
+    monitor = two_class_run(shuffled=False)
+    assert 0.9 < max(monitor.val_metric[1:]) < 1.0             # learns, but not every image
+    assert "labels do not match the inputs" not in [f.cause for f in monitor.diagnose()]
+
+
+def test_a_two_class_run_on_shuffled_labels_is_told_its_labels_do_not_match():
+    monitor = two_class_run(shuffled=True)
+    assert max(monitor.val_metric[1:]) < 0.556
+    assert "labels do not match the inputs" in [f.cause for f in monitor.diagnose()]
