@@ -157,6 +157,23 @@ def test_an_early_stopped_run_is_the_full_run_cut_short():
     assert restored == full.history.val_metric[best - 1]
 
 
+def test_early_stopping_that_watches_the_validation_accuracy_restores_its_best_epoch():
+    full = train_run("noisy", "none", 1)
+    watched = train_run("noisy", "none", 1, early_stopping=True, monitor="val_metric")
+    # accuracy: higher is better, so the losses' rule applies to its negative (ties do not count)
+    best, stop = early_stopping_epochs(-np.array(full.history.val_metric), PATIENCE)
+    assert watched.history.stopped_epoch == stop < EPOCHS
+    assert np.array_equal(watched.history.val_metric, full.history.val_metric[:stop])
+    assert best != early_stopping_epochs(full.history.val_loss, PATIENCE)[0]    # not the loss's epoch
+    from nnlib.explorers.regularisation_practice import held_out
+
+    held = held_out()
+    restored = np.mean(watched.model.predict(held["X_val"]).argmax(axis=1) == held["y_val"])
+    assert restored == full.history.val_metric[best - 1] == max(full.history.val_metric[:stop])
+    with pytest.raises(ValueError, match=r"monitor must be one of \['val_loss', 'val_metric'\]"):
+        train_run("noisy", "none", 1, early_stopping=True, monitor="loss")
+
+
 def test_curves_explorer_marks_where_early_stopping_would_stop():
     explorer = regularisation_curves()
     for labels, setting, patience in [("noisy", "none", PATIENCE), ("clean", "dropout p = 0.5", 3),

@@ -14,8 +14,9 @@ The remedies, each a :class:`Setting` in :data:`SETTINGS`:
   by up to one pixel in each direction (chapter 10's shifted digits) and in evaluation mode
   does nothing, just as dropout does;
 * **early stopping** (:class:`nnlib.callbacks.EarlyStopping`): :func:`train_run` with
-  ``early_stopping=True``; :func:`early_stopping_epochs` finds the same epochs from a
-  finished run's validation losses.
+  ``early_stopping=True`` (watching the validation loss, or with ``monitor="val_metric"`` the
+  validation accuracy); :func:`early_stopping_epochs` finds the same epochs from a finished
+  run's validation losses.
 
 :func:`train_run` trains one (labels, setting, seed) and is cached, so the chapter and its
 explorers share every run. The explorers: :func:`regularisation_curves` (the training and
@@ -262,18 +263,27 @@ def _accuracy(model, X, y) -> float:
     return float(np.mean(model.predict(X).argmax(axis=1) == y))
 
 
+#: What early stopping may watch in :func:`train_run`: the validation loss (the chapter's choice,
+#: made in advance) or the validation accuracy.
+WATCHED = ("val_loss", "val_metric")
+
+
 @functools.lru_cache(maxsize=None)
-def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False) -> Run:
+def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False,
+              monitor: str = "val_loss") -> Run:
     """Train :func:`make_network` for one of :data:`LABELS`, :data:`SETTINGS` and seeds (cached).
 
     Adam (AdamW for weight decay) with learning rate :data:`LR`, mini-batches of :data:`BATCH`,
     :data:`EPOCHS` epochs; after every epoch the validation loss and accuracy, and what the
     network makes of the relabelled images (:class:`WrongLabels`). With ``early_stopping`` an
-    :class:`~nnlib.callbacks.EarlyStopping` of patience :data:`PATIENCE` watches the validation
-    loss and restores the best weights. The test accuracies are measured once, after training.
+    :class:`~nnlib.callbacks.EarlyStopping` of patience :data:`PATIENCE` watches ``monitor``
+    (the validation loss by default, or ``"val_metric"``, the validation accuracy) and restores
+    the best weights. The test accuracies are measured once, after training.
     """
     if setting not in SETTINGS:
         raise ValueError(f"setting must be one of {list(SETTINGS)}, got {setting!r}.")
+    if monitor not in WATCHED:
+        raise ValueError(f"monitor must be one of {list(WATCHED)} (what early stopping watches), got {monitor!r}.")
     chosen = SETTINGS[setting]
     data, held = training_set(labels, seed), held_out()
     model = make_network(seed, chosen.dropout, chosen.max_shift)
@@ -285,7 +295,7 @@ def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False
     watch = WrongLabels(data["X"][wrong], data["y"][wrong], data["true"][wrong])
     callbacks = [watch]
     if early_stopping:
-        callbacks.append(EarlyStopping(monitor="val_loss", patience=PATIENCE))
+        callbacks.append(EarlyStopping(monitor=monitor, patience=PATIENCE))
     history = model.fit(data["X"], data["y"], loss=SoftmaxCrossEntropy(), optimizer=optimizer,
                         epochs=EPOCHS, batch_size=BATCH, rng=seed,
                         validation_data=(held["X_val"], held["y_val"]), metric="accuracy",
