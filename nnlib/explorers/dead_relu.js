@@ -91,7 +91,7 @@
              label: "loss (log scale)" },
         marks: [
           Plot.ruleY([Math.LN2], { stroke: DARK, strokeDasharray: "2,4" }),
-          Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "ln 2"; },
+          Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "log 2"; },
                                                           dx: 6, textAnchor: "start", fontSize: 12 }),
           Plot.line(losses, { x: "epoch", y: "loss", stroke: BLUE, strokeWidth: 2 }),
           Plot.dot(losses, { x: "epoch", y: "loss", fill: BLUE, r: 3 }),

@@ -155,7 +155,9 @@
           Plot.ruleY([0]),
         ],
       });
-      var losses = recorded.map(function (epoch, e) { return { epoch: epoch, loss: run.loss[base + e] }; });
+      // run.loss is (seeds, epochs): a packed typed array (flat, with .shape) or, being small, nested lists.
+      var lossOf = function (e) { return run.loss.shape ? run.loss[base + e] : run.loss[v.seed][e]; };
+      var losses = recorded.map(function (epoch, e) { return { epoch: epoch, loss: lossOf(e) }; });
       var ly = decades(losses.map(function (p) { return p.loss; }), 2);
       var lossPlot = NX.plot({
         width: width, height: 180, marginLeft: 56, marginRight: 70, marginBottom: 42,
@@ -164,7 +166,7 @@
              label: "loss (log scale)" },
         marks: [
           Plot.ruleY([Math.LN2], { stroke: DARK, strokeDasharray: "2,4" }),
-          Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "ln 2"; },
+          Plot.text([{ epoch: epochs, loss: Math.LN2 }], { x: "epoch", y: "loss", text: function () { return "log 2"; },
                                                           dx: 6, textAnchor: "start", fontSize: 12 }),
           Plot.line(losses, { x: "epoch", y: "loss", stroke: BLUE, strokeWidth: 2 }),
           Plot.dot([{ epoch: v.epoch, loss: f.loss }], { x: "epoch", y: "loss", r: 4.5, fill: VERMILION }),
