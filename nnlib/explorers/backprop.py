@@ -234,6 +234,6 @@ def learning_rates(seed: int = 1, steps: int = 1500, low: float = -2.0, high: fl
             "predictions, with the targets 0, 1, 1, 0 marked by black lines.",
         caption="The worked example trained with fifteen learning rates from 0.01 to about 32, all from "
                 "the same starting weights. Too small and the loss barely moves; moderately large and it "
-                "falls fast but not at every step; far too large and the sigmoids saturate and training "
-                "stalls.",
+                "falls fast but not at every step; far too large and the output sigmoid saturates and "
+                "training stalls.",
     )
