@@ -161,6 +161,6 @@ def loss_landscape(seed: int = 5, n_per_class: int = 12, low: float = -3.0, high
             "shaded side where it is above 0.5.",
         caption="The loss of one neuron as a landscape over its two weights. The red arrow is one "
                 "gradient-descent step, −η∇L with η = 2; it crosses the contour lines at right angles. "
-                "The dotted path continues for 25 steps. On the right, the same weights as a line "
+                "The dotted path follows the next 24 steps, 25 in all. On the right, the same weights as a line "
                 "through the data.",
     )

@@ -61,7 +61,7 @@
       var pw = NX.panelWidth(ctx.width, 2, 270);
       var mid = f.midpoint === null ? [] : [f.midpoint];
       var left = NX.plot({
-        width: pw, height: 230, marginLeft: 44,
+        width: pw, height: 240, marginLeft: 44, marginRight: 14, marginBottom: 40,  // room for the x label below the ticks
         x: { domain: [-4, 4], label: "input x" },
         y: { domain: [-8, 8], label: "pre-activation z", grid: true },
         marks: [
@@ -71,7 +71,7 @@
         ],
       });
       var right = NX.plot({
-        width: pw, height: 230, marginLeft: 44,
+        width: pw, height: 240, marginLeft: 44, marginRight: 14, marginBottom: 40,  // room for the x label below the ticks
         x: { domain: [-4, 4], label: "input x" },
         y: { domain: [-0.05, 1.05], label: "activation a = σ(z)", grid: true },
         color: { domain: ["reference σ(x)", "σ(wx + b)", "midpoint x = −b/w"], range: [GREY, BLUE, VERMILION],
@@ -121,6 +121,8 @@
       color.legend = true;
       color.label = "neuron output a";
       color.width = 260;
+      color.marginLeft = 14;   // room for the first tick label, "0.0" or "−1.0"
+      color.marginRight = 16;
       var marks = [
         Plot.raster(f.a, { width: n, height: n, x1: lo, x2: hi, y1: lo, y2: hi, imageRendering: "auto" }),
       ];
