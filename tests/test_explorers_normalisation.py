@@ -6,7 +6,9 @@ from nnlib.diagnostics import layer_statistics, measured_activations
 from nnlib.explorers import normalisation as norm
 from nnlib.layers import Activation, Dense
 from nnlib.losses import SoftmaxCrossEntropy
+from nnlib.model import TrainingDivergedError
 from nnlib.normalization import BatchNorm, LayerNorm
+from nnlib.optim import SGD
 
 
 def test_the_same_seed_gives_the_same_weights_with_and_without_normalisation():
@@ -123,3 +125,34 @@ def test_batch_size_runs_measure_all_three_accuracies_of_each_network():
         plain = results["none", size]
         assert plain["eval"] == plain["batches"] == plain["recomputed"]  # nothing depends on the batch
     assert results["BatchNorm", 2]["eval"] < results["BatchNorm", 2]["batches"]
+
+
+def _validation_accuracy(act, gain, lr, name, seed, batch_size=norm.BATCH):
+    """Validation accuracy of deep_net trained as chapter 12 trains it, from ``seed``; None if fit stopped it."""
+    data = norm.moons_split()
+    model = norm.deep_net(act, name, gain, seed=seed)
+    try:
+        model.fit(data["X"], data["y"], loss=SoftmaxCrossEntropy(), optimizer=SGD(lr=lr), epochs=norm.EPOCHS,
+                  batch_size=batch_size, rng=seed, progress=False)
+    except TrainingDivergedError:
+        return None
+    return float(np.mean(model.predict(data["X_val"]).argmax(axis=1) == data["y_val"]))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_from_other_seeds_every_network_fails_without_normalisation_and_trains_with_it(seed):
+    # Chapter 12 reports one run per network and says the outcome is the same from other seeds.
+    for label, (act, gain, lr) in norm.SETUPS.items():
+        without = _validation_accuracy(act, gain, lr, "none", seed)
+        with_bn = _validation_accuracy(act, gain, lr, "BatchNorm", seed)
+        assert without is None or without == 0.5, (label, without)
+        assert with_bn is not None and with_bn > 0.9, (label, with_bn)
+        if label == "ReLU, η = 1":
+            assert without is None  # from these seeds fit stops it as diverging
+
+
+def test_from_another_seed_batches_of_two_still_cost_batch_normalisation_its_evaluation_accuracy():
+    act, gain, lr = norm.BATCH_SETUP
+    with_bn = _validation_accuracy(act, gain, lr, "BatchNorm", seed=1, batch_size=2)
+    without = _validation_accuracy(act, gain, lr, "none", seed=1, batch_size=2)
+    assert with_bn < 0.65 < 0.9 < without
