@@ -228,11 +228,33 @@
       if (shrink !== null) {
         scatterMarks.push(Plot.line([[0, 0], [top, shrink * top]], { stroke: VERMILION, strokeWidth: 1.5, strokeDasharray: "5,3" }));
       }
-      scatterMarks.push(
-        Plot.dot(dots, { x: "x", y: "y", r: 4, fill: BLUE }),
-        Plot.text(dots, { x: "x", y: "y", text: "digit", dx: 9, fontSize: 12, textAnchor: "start" })
-      );
       var side = Math.min(pw, 330);
+      // Each label goes right of its dot, or else left, above or below: the first place where it
+      // covers neither another label nor another dot (positions in pixels, inside the margins).
+      var pxX = (side - 68) / top, pxY = (side - 54) / top;
+      // `centre`: where the middle of a one-digit label lies, relative to its dot.
+      var places = [{ dx: 11, dy: 0, anchor: "start", centre: 15 }, { dx: -11, dy: 0, anchor: "end", centre: -15 },
+                    { dx: 0, dy: -14, anchor: "middle", centre: 0 }, { dx: 0, dy: 14, anchor: "middle", centre: 0 }];
+      var groups = places.map(function () { return []; }), placed = [];
+      dots.forEach(function (dot) {
+        var cx = dot.x * pxX, cy = -dot.y * pxY;
+        var free = function (place) {
+          var lx = cx + place.centre, ly = cy + place.dy;
+          var onLabel = placed.some(function (b) { return Math.abs(b[0] - lx) < 10 && Math.abs(b[1] - ly) < 14; });
+          var onDot = dots.some(function (o) {
+            return o !== dot && Math.abs(o.x * pxX - lx) < 9 && Math.abs(-o.y * pxY - ly) < 11;
+          });
+          return !onLabel && !onDot;
+        };
+        var k = Math.max(0, places.findIndex(free));     // none free: to the right after all
+        groups[k].push(dot);
+        placed.push([cx + places[k].centre, cy + places[k].dy]);
+      });
+      scatterMarks.push(Plot.dot(dots, { x: "x", y: "y", r: 4, fill: BLUE }));
+      places.forEach(function (place, k) {
+        scatterMarks.push(Plot.text(groups[k], { x: "x", y: "y", text: "digit", dx: place.dx, dy: place.dy,
+                                                 fontSize: 12, textAnchor: place.anchor }));
+      });
       var scatter = NX.plot({
         width: side, height: side, marginLeft: 52, marginBottom: 42, marginTop: 12, marginRight: 16,
         x: { domain: [0, top], label: "mean activation before dropout", labelAnchor: "center", labelOffset: 32, ticks: 4 },
