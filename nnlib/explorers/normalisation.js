@@ -188,7 +188,8 @@
         ],
       });
 
-      var text = "Sample " + f.index + " (x = " + NX.fixed(f.value, 2) + ") in " + draws + " random batches of " + m +
+      var text = "The sample at percentile " + v.percentile + " (training point " + f.index + ", x = " +
+        NX.fixed(f.value, 2) + ") in " + draws + " random batches of " + m +
         ": x̂ has mean " + NX.fixed(f.mean, 2) + " and standard deviation " + NX.fixed(f.std, 2) +
         "; in evaluation mode it is " + NX.fixed(f.eval, 2) + ". No batch of " + m + " can give |x̂| above √(" + m +
         " − 1) = " + NX.fixed(f.bound, 2) + (f.bound < r ? " (grey)." : ".");
