@@ -10,9 +10,11 @@ BLAS runs on one thread unless OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) is
 set: both contenders make the same matrix products, and on a shared machine
 threads that wait for a busy core add noise that belongs to neither.
 
-Where the time goes: one step records 16 nodes, and walking them costs about
-as much as the input checks of the hand-written layers, so at small batches
-the two are level. At large batches every intermediate result and gradient
+Where the time goes: one step records 16 nodes, and walking them is a fixed
+cost of Python per step, comparable to the input checks of the hand-written
+layers; how it compares with `fit` at a batch of one depends on the load
+(chapter 14 measured the engine 1.3 to 1.9 times slower there, 80 to 300 µs a
+step). At large batches every intermediate result and gradient
 the engine makes is a fresh array of several hundred kilobytes, which glibc
 hands back to the operating system and faults in again on every step, while
 nnlib writes its gradients into arrays it keeps. Run with

@@ -24,8 +24,8 @@ next to its forward rule, with the local derivative in its docstring.
 
 **Reverse mode.** A network has one loss $L$ and thousands of parameters
 $\theta_i$. Walking the graph backwards from $L$ computes
-$\partial L/\partial\theta_i$ for *all* of them in one pass that costs about as
-much as the forward pass. (Forward mode would need one pass per parameter.)
+$\partial L/\partial\theta_i$ for *all* of them in one pass that costs up to about
+twice the forward pass (chapter 4 counts it). (Forward mode would need one pass per parameter.)
 The walk visits nodes in reverse topological order: a node passes its gradient
 on only after every node that used it has passed theirs, so its gradient is
 complete when it is read.
