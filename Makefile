@@ -17,7 +17,7 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # JupyterLab refuses to start as root (the usual user in a container) unless told it may.
 LAB_AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install test book check-book check-lab bench lab clean clean-all
+.PHONY: help install test book check-book check-lab bench bench-budgets lab clean clean-all
 
 help:
 	@echo "make test   set up .venv, run the unit tests and every notebook (nbval)"
@@ -25,6 +25,7 @@ help:
 	@echo "make check-book  build the book, then test it in headless Chromium (needs apt's chromium)"
 	@echo "make check-lab   run every chapter in JupyterLab in headless Chromium and check what a reader sees"
 	@echo "make bench  measure nnlib against plain numpy, PyTorch and scikit-learn (ratios)"
+	@echo "make bench-budgets  time every notebook, make test and make book again (keeps bench's ratios)"
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make clean  remove build outputs (keeps .venv; 'make clean-all' removes it too)"
 
@@ -65,6 +66,11 @@ bench: $(STAMP)
 	    || echo "make bench: could not install $$requirement; measuring without it"; \
 	done
 	$(BIN)/python bench/run.py --with-make-test --with-make-book
+
+# The book's time budgets are absolute times: measure them again on a quiet machine, keeping the
+# ratios of the last `make bench` (bench/results.json). Run `make check-lab` first for its latency.
+bench-budgets: $(STAMP)
+	$(BIN)/python bench/run.py --budgets-only
 
 lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(LAB_AS_ROOT) notebooks/

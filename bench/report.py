@@ -100,17 +100,28 @@ def targets(results) -> str:
 
 # ---------------------------------------------------------------- tables
 
+def _footer(results) -> str:
+    return (f"\nMeasured on {results['machine']}, numpy {results['numpy']}; one BLAS thread; "
+            f"{results['rounds']} interleaved rounds per comparison; times are medians over rounds, ratios "
+            "medians of the ratios within each round (in brackets: the middle half of the rounds).")
+
+
+def _parts(results) -> dict[str, list[str]]:
+    return {"mlp": _mlp_tables(results) + _breakdown_table(results), "conv": _conv_tables(results),
+            "explorers": _explorer_tables(results), "book": _book_tables(results)}
+
+
+def sections(results) -> dict[str, str]:
+    """The tables by topic (``mlp``, ``conv``, ``explorers``, ``book``); the comparisons end with how
+    they were measured. The performance page includes each where its text discusses it."""
+    return {name: "\n".join(lines + ([_footer(results)] if name in ("mlp", "conv") else [])) + "\n"
+            for name, lines in _parts(results).items()}
+
+
 def markdown(results) -> str:
-    out = []
-    out += _mlp_tables(results)
-    out += _breakdown_table(results)
-    out += _conv_tables(results)
-    out += _explorer_tables(results)
-    out += _book_tables(results)
-    out.append(f"\nMeasured on {results['machine']}, numpy {results['numpy']}; one BLAS thread; "
-               f"{results['rounds']} interleaved rounds per comparison; times are medians over rounds, ratios "
-               "medians of the ratios within each round (in brackets: the middle half of the rounds).")
-    return "\n".join(out) + "\n"
+    """Every table in one file (``bench/results.md``)."""
+    lines = [line for part in _parts(results).values() for line in part]
+    return "\n".join(lines + [_footer(results)]) + "\n"
 
 
 def _mlp_tables(results):
