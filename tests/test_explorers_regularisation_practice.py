@@ -174,6 +174,14 @@ def test_early_stopping_that_watches_the_validation_accuracy_restores_its_best_e
         train_run("noisy", "none", 1, early_stopping=True, monitor="loss")
 
 
+def test_a_longer_budget_continues_the_same_run():
+    short, longer = train_run("clean", "shifted digits", 2), train_run("clean", "shifted digits", 2, epochs=EPOCHS + 5)
+    assert len(longer.history.loss) == EPOCHS + 5
+    assert np.array_equal(longer.history.val_loss[:EPOCHS], short.history.val_loss)   # same data, seeds, moves
+    with pytest.raises(ValueError, match="epochs"):
+        train_run("clean", "none", 2, epochs=0)
+
+
 def test_curves_explorer_marks_where_early_stopping_would_stop():
     explorer = regularisation_curves()
     for labels, setting, patience in [("noisy", "none", PATIENCE), ("clean", "dropout p = 0.5", 3),

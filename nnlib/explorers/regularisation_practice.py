@@ -270,11 +270,11 @@ WATCHED = ("val_loss", "val_metric")
 
 @functools.lru_cache(maxsize=None)
 def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False,
-              monitor: str = "val_loss") -> Run:
+              monitor: str = "val_loss", epochs: int = EPOCHS) -> Run:
     """Train :func:`make_network` for one of :data:`LABELS`, :data:`SETTINGS` and seeds (cached).
 
     Adam (AdamW for weight decay) with learning rate :data:`LR`, mini-batches of :data:`BATCH`,
-    :data:`EPOCHS` epochs; after every epoch the validation loss and accuracy, and what the
+    ``epochs`` epochs (:data:`EPOCHS` unless a longer budget is asked for); after every epoch the validation loss and accuracy, and what the
     network makes of the relabelled images (:class:`WrongLabels`). With ``early_stopping`` an
     :class:`~nnlib.callbacks.EarlyStopping` of patience :data:`PATIENCE` watches ``monitor``
     (the validation loss by default, or ``"val_metric"``, the validation accuracy) and restores
@@ -297,7 +297,7 @@ def train_run(labels: str, setting: str, seed: int, early_stopping: bool = False
     if early_stopping:
         callbacks.append(EarlyStopping(monitor=monitor, patience=PATIENCE))
     history = model.fit(data["X"], data["y"], loss=SoftmaxCrossEntropy(), optimizer=optimizer,
-                        epochs=EPOCHS, batch_size=BATCH, rng=seed,
+                        epochs=epochs, batch_size=BATCH, rng=seed,
                         validation_data=(held["X_val"], held["y_val"]), metric="accuracy",
                         callbacks=callbacks, progress=False)
     test = _accuracy(model, held["X_test"], held["y_test"])
