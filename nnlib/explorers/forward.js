@@ -175,9 +175,9 @@
       var line2 = switchingLine(d.W1[0][1], d.W1[1][1], d.b1[1], lo, hi);
       return [
         rampLegend(Plot, "activation (blue 0, white 0.5, red 1)", Math.min(ctx.width, 300)),
-        NX.panel("hidden unit 1: a⁽¹⁾₁", panel(f.a1, line1, false), pw),
-        NX.panel("hidden unit 2: a⁽¹⁾₂ (fixed)", panel(d.a2, line2, false), pw),
-        NX.panel("output ŷ, value at each point", panel(f.y_hat, [], true), pw),
+        NX.panel("unit 1: a⁽¹⁾₁", panel(f.a1, line1, false), pw),
+        NX.panel("unit 2: a⁽¹⁾₂ (fixed)", panel(d.a2, line2, false), pw),
+        NX.panel("output ŷ at each point", panel(f.y_hat, [], true), pw),
       ];
     },
   });
