@@ -154,13 +154,13 @@ def loss_landscape(seed: int = 5, n_per_class: int = 12, low: float = -3.0, high
          Slider("w2", low, high, 0.1, 1.0, label="weight w₂"),
          Dropdown("loss", ["BCE", "MSE"], label="loss")],
         data={"X": X, "y": y.ravel(), "grid": grid, "lr": lr},
-        alt="Left: a colour map of the loss over the weights w1 and w2 from -3 to 3 with contour lines, a "
+        alt="First: a colour map of the loss over the weights w1 and w2 from -3 to 3 with contour lines, a "
             "star at its lowest point, a white dot at the chosen weights, a red arrow showing one "
-            "gradient-descent step and a dotted path of the following steps. Right: 24 points of two "
+            "gradient-descent step and a dotted path of the following steps. Second: 24 points of two "
             "classes in the input plane, the black line where the neuron's output is 0.5 and the "
             "shaded side where it is above 0.5.",
         caption="The loss of one neuron as a landscape over its two weights. The red arrow is one "
                 "gradient-descent step, −η∇L with η = 2; it crosses the contour lines at right angles. "
-                "The dotted path follows the next 24 steps, 25 in all. On the right, the same weights as a line "
-                "through the data.",
+                "The dotted path follows the next 24 steps, 25 in all. The second panel shows the same "
+                "weights as a line through the data.",
     )

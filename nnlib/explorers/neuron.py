@@ -33,12 +33,12 @@ def neuron_line(x_min: float = -4.0, x_max: float = 4.0, points: int = 161):
         [Slider("w", -3.0, 3.0, 0.1, 1.0, label="weight w"),
          Slider("b", -3.0, 3.0, 0.1, 0.0, label="bias b")],
         data={"x": x, "reference": sigmoid.forward(x)},
-        alt="Two line plots against the input x from -4 to 4. Left: the straight line z = w x + b. "
-            "Right: the S-shaped curve sigmoid(w x + b) with a grey reference sigmoid and a dotted "
-            "vertical line at the midpoint x = -b/w. Sliders set the weight w and the bias b.",
+        alt="Two line plots against the input x from -4 to 4. First: the straight line z = w x + b. "
+            "Second: the S-shaped curve sigmoid(w x + b) with a grey reference sigmoid and a dotted "
+            "vertical line at the midpoint x = −b/w. Sliders set the weight w and the bias b.",
         caption="A neuron with one input. The weight w sets the slope of the line z = wx + b and so "
                 "the steepness and direction of the S; the bias b shifts it sideways, moving the "
-                "midpoint x = -b/w.",
+                "midpoint x = −b/w.",
     )
 
 
