@@ -229,8 +229,8 @@ def learning_rates(seed: int = 1, steps: int = 1500, low: float = -2.0, high: fl
         data={"rates": rates, "curves": curves, "y_hat": predictions, "final": finals, "rises": rises.tolist(),
               "reference": rates.index(start), "targets": y[:, 0],
               "low": 10 ** np.floor(np.log10(curves.min())), "high": 10 ** np.ceil(np.log10(curves.max()))},
-        alt="Left: the loss curve over the training steps for the chosen learning rate, on a log scale, "
-            "with the curve for learning rate 1 in grey behind it. Right: bars of the four final "
+        alt="First panel: the loss curve over the training steps for the chosen learning rate, on a log scale, "
+            "with the curve for learning rate 1 in grey behind it. Second panel: bars of the four final "
             "predictions, with the targets 0, 1, 1, 0 marked by black lines.",
         caption="The worked example trained with fifteen learning rates from 0.01 to about 32, all from "
                 "the same starting weights. Too small and the loss barely moves; moderately large and it "
