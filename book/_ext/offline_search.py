@@ -13,6 +13,12 @@ loaded by that script on first use, as a ``<script>``, which ``file://`` allows)
 other request, and every request over http, goes to the browser's ``fetch`` untouched, so
 a served book behaves exactly as before.
 
+On every other page the theme links Sphinx's search scripts and the whole search index
+(``searchindex.js``, 160 kB and growing with the book) in the page head, though only the search
+page uses them (the theme's search-as-you-type is off: the search box opens the search page).
+After the build those three tags are replaced by ``_static/search-on-demand.js``, a few lines
+that load them, in order, the first time the reader focuses the search box or its button.
+
 The text copy keeps, for each page, the text of its article (what a reader reads: no
 navigation, no table of contents) and the elements that carry an ``id``, so that a result
 pointing at a section (``page.html#section``) still finds that section's text.
@@ -66,6 +72,50 @@ SHIM_JS = """\
   };
 })();
 """
+
+ON_DEMAND = "search-on-demand.js"
+ON_DEMAND_JS = """\
+/* The search scripts and index, loaded the first time the reader turns to the search box
+ * (focus on it or on the search button, which the keyboard shortcut also opens), not with
+ * every page. Written by book/_ext/offline_search.py. */
+(() => {
+  "use strict";
+  const here = document.currentScript.src;
+  const scripts = ["searchtools.js", "language_data.js", "../searchindex.js"].map((name) => new URL(name, here).href);
+  const SEARCH_BOX = 'input[name="q"], .search-button__button, .search-button-field, form.bd-search';
+  let started = false;
+  // searchtools.js empties every search box when it starts (it fills them from the page's ?q=),
+  // which here may be while the reader types: put back what they typed.
+  const typed = () => Array.from(document.querySelectorAll('input[name="q"]'), (box) => [box, box.value]);
+  const loadNext = (index) => {
+    if (index >= scripts.length) return;
+    const script = document.createElement("script");
+    script.src = scripts[index];
+    const before = typed();
+    script.onload = () => {
+      before.forEach(([box, value]) => { if (!box.value && value) box.value = value; });
+      loadNext(index + 1);
+    };
+    document.head.appendChild(script);
+  };
+  const load = () => {
+    if (started) return;
+    started = true;
+    loadNext(0);
+  };
+  document.addEventListener("focusin", (event) => {
+    if (event.target.closest && event.target.closest(SEARCH_BOX)) load();
+  });
+  document.addEventListener("pointerdown", (event) => {
+    if (event.target.closest && event.target.closest(SEARCH_BOX)) load();
+  });
+})();
+"""
+# What the theme's layout writes into every page head but the search page's.
+SEARCH_TAGS = re.compile(r'<script src="(?P<root>[^"]*)_static/searchtools\.js"></script>\s*'
+                         r'<script src="[^"]*_static/language_data\.js"></script>\s*'
+                         r'<script src="[^"]*searchindex\.js"></script>')
+SEARCH_INDEX_TAG = re.compile(r'<script[^>]*\bsrc="[^"]*searchindex\.js"')
 
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                  "param", "source", "track", "wbr"}
@@ -161,6 +211,7 @@ def _write_shim(app):
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     (static / SHIM).write_text(SHIM_JS % {"texts": TEXTS, "global": TEXTS_GLOBAL}, encoding="utf-8")
+    (static / ON_DEMAND).write_text(ON_DEMAND_JS, encoding="utf-8")
 
 
 def _add_shim_to_search_page(app, pagename, templatename, context, doctree):
@@ -188,9 +239,28 @@ def _write_texts(app, exception):
     (outdir / "_static" / TEXTS).write_text(f"window.{TEXTS_GLOBAL} = {body};\n", encoding="utf-8")
 
 
+def _load_search_on_demand(app, exception):
+    """On every page but the search page, load the search scripts and index only when used."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in sorted(outdir.rglob("*.html")):
+        if page == outdir / "search.html" or "_static" in page.relative_to(outdir).parts:
+            continue
+        text = page.read_text(encoding="utf-8", errors="replace")
+        replaced = SEARCH_TAGS.sub(lambda m: f'<script defer src="{m["root"]}_static/{ON_DEMAND}"></script>', text)
+        if replaced != text:
+            page.write_text(replaced, encoding="utf-8")
+        if SEARCH_INDEX_TAG.search(replaced):
+            logger.warning(f"offline search: {page.relative_to(outdir)} still loads searchindex.js with the page "
+                           "(the theme's search tags changed?); book/_ext/offline_search.py's SEARCH_TAGS must "
+                           "match them so the index loads only when the reader searches")
+
+
 def setup(app):
     app.connect("builder-inited", _write_shim)
     # Before offline_book's html-page-context handler, which replaces the page's script list.
     app.connect("html-page-context", _add_shim_to_search_page, priority=400)
     app.connect("build-finished", _write_texts)
+    app.connect("build-finished", _load_search_on_demand)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

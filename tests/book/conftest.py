@@ -60,15 +60,21 @@ def server(site):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_session():
+    """One Playwright for the whole run: a second one started beside it refuses to run."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
                     "(or set CHROMIUM=/path/to/chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
 
 
 class PageWatch:
@@ -113,8 +119,17 @@ def open_page(browser, server):
 
 
 def wait_for_math(page):
-    """Wait until MathJax (if the page loads it) has typeset everything."""
-    has_mathjax = page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')")
-    if has_mathjax:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
-        page.evaluate("() => MathJax.startup.promise")
+    """Wait until KaTeX (if the page loads it) has typeset every formula (book/_ext/katex_math.py)."""
+    has_math = page.evaluate("() => !!document.querySelector('script[src*=\"katex-render\"]')")
+    if has_math:
+        page.wait_for_function("() => document.documentElement.dataset.mathTypeset === '1'", timeout=20000)
+
+
+def scroll_to_explorers(page):
+    """Bring every explorer of the page into view, as a reader scrolling down would.
+
+    Explorers load their code and data only when the reader comes near them.
+    """
+    for explorer in page.query_selector_all("figure.nnlib-explorer"):
+        explorer.scroll_into_view_if_needed()
+        explorer.wait_for_selector(".nnlib-figure svg", timeout=20000)

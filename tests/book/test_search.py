@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,10 @@ TEXTS = "_static/offline-search-texts.js"
 
 
 @pytest.fixture(scope="module")
-def reader_browser(site):
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
-                    "(or set CHROMIUM=/path/to/chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=READER_ARGS, headless=True)
-        yield browser
-        browser.close()
+def reader_browser(site, playwright_session):
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=READER_ARGS, headless=True)
+    yield browser
+    browser.close()
 
 
 def _indexed_terms(site: Path) -> set[str]:
@@ -134,3 +128,27 @@ def test_extra_script_loads_only_on_the_search_page(site):
     assert "offline-search.js" in (site / "search.html").read_text(encoding="utf-8")
     for page in [site / "book" / "intro.html", *chapter_pages()]:
         assert "offline-search" not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_search_box_of_a_chapter_loads_the_index_on_use_and_finds(site, reader_browser):
+    """Other pages load the search scripts and index only when the reader turns to the search box."""
+    relative = str(chapter_pages()[0].relative_to(site))
+    base = site.resolve().as_uri()
+    context = reader_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = PageWatch(page, [base, "data:", "blob:", "about:"])
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base}/{relative}", wait_until="networkidle")
+    assert not [url for url in requests if "searchindex.js" in url], "the search index loaded with the page"
+    page.locator(".search-button__button:visible").first.click()
+    page.wait_for_function("() => typeof Search !== 'undefined' && Search._index !== null", timeout=10000)
+    page.keyboard.type(QUERIES[0])
+    assert page.evaluate("() => document.activeElement.value") == QUERIES[0], "typing into the box was lost"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search.html?q=*", timeout=10000)
+    page.wait_for_function("() => /Search finished/.test(document.querySelector('#search-results').innerText)",
+                           timeout=20000)
+    assert page.query_selector_all("ul.search > li"), f"searching {QUERIES[0]!r} from {relative} found nothing"
+    assert not watch.errors, watch.errors
+    context.close()
