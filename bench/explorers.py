@@ -14,9 +14,10 @@ Three parts, each reported only where its data exist:
 * **JupyterLab latency**, from ``_build/lab/latency.json``, which ``make check-lab``
   (``tests/lab/``) writes: key press to new figure, the book's explorer against a naive
   ``interact`` that rebuilds a matplotlib figure, first and repeated moves.
-* **Page weights** of the built book (``_build/html``, ``make book``): each chapter page's
-  own bytes, the frame files it loads later (when the reader reaches an explorer), the
-  shared explorer script and stylesheet, and the whole site.
+* **Page weights** of the built book (``_build/html``, ``make book``): what a first visit to
+  each page loads (the page, the shared theme, maths renderer and fonts; counted as the
+  build's report counts it, ``book/_ext/page_weight.py``), what it loads later (explorer
+  code and data, when the reader reaches an explorer), and the whole site.
 
 Run as a script it prints one JSON line: ``python bench/explorers.py``.
 """
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -87,42 +87,48 @@ def lab_latency():
                                            "naive", "measured", "device_scale_factor")}
 
 
-SCRIPT_SRC = re.compile(r'<script[^>]*\bsrc="([^"]+)"')
-LAZY_SRC = re.compile(r'class="nnlib-frames"[^>]*\bdata-src="([^"]+)"')
-STYLE_HREF = re.compile(r'<link[^>]*\bhref="([^"]+\.css)[^"]*"')
+def _page_weight_module():
+    """The build's own count of a first visit (``book/_ext/page_weight.py``), so both agree."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("page_weight", ROOT / "book" / "_ext" / "page_weight.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def page_weights(html: Path = HTML):
-    """Each page's own bytes, the scripts and stylesheets it loads at once, the frame files it loads later."""
+    """What a first visit to each page loads, what it loads later, and the whole site.
+
+    ``first_load_bytes`` counts the page, its scripts, stylesheets, preloads and eager images,
+    plus every web font its stylesheets declare (``font_bytes``, an upper bound: a browser
+    fetches only the fonts the page uses); see ``book/_ext/page_weight.py``, which the build's
+    report uses too, and ``tests/book/test_first_load.py``, which measures the exact bytes in
+    Chromium. ``explorer_assets_bytes`` is everything of that first visit but the page's own
+    file (the shared theme, maths renderer, fonts and explorer loader), so that ``page_bytes +
+    explorer_assets_bytes`` is the first visit. ``later_bytes`` is what loads when the reader
+    reaches the explorers: their code (``nnlib-explore.js``) and data files.
+    """
     html = Path(html)
     if not (html / "index.html").exists():
         return None
+    page_weight = _page_weight_module()
+    weights = page_weight.site_weights(html)
     pages = []
-    for page in sorted(html.rglob("*.html")):
-        name = str(page.relative_to(html).with_suffix(""))
+    for row in weights["pages"]:
+        name = row["page"]
         if not (name.startswith("notebooks/") or name.startswith("book/")):
             continue
-        text = page.read_text(encoding="utf-8", errors="replace")
-
-        def local_bytes(links):
-            total = 0
-            for link in set(links):
-                if "://" in link:
-                    continue
-                target = (page.parent / link.split("?")[0]).resolve()
-                if target.is_file():
-                    total += target.stat().st_size
-            return total
-
-        explorer_assets = [link for link in SCRIPT_SRC.findall(text) + STYLE_HREF.findall(text) if "nnlib-explore" in link]
-        pages.append({"page": name, "page_bytes": page.stat().st_size,
-                      "explorer_assets_bytes": local_bytes(explorer_assets),
-                      "later_bytes": local_bytes(LAZY_SRC.findall(text)),
-                      "explorers": text.count('class="nnlib-explorer"')})
-    total = sum(f.stat().st_size for f in html.rglob("*") if f.is_file())
+        first = row["first_load_bytes"] + row["font_bytes"]
+        pages.append({"page": name, "page_bytes": row["page_bytes"],
+                      "first_load_bytes": first, "font_bytes": row["font_bytes"],
+                      "explorer_assets_bytes": first - row["page_bytes"],
+                      "later_bytes": row["later_bytes"], "explorers": row["explorers"],
+                      "largest_first_load_files": page_weight.largest(row["files"])})
     frames = html / "_static" / "explorer-frames"
     shared = html / "_static" / "nnlib-explore.js"
-    return {"html": str(html), "pages": pages, "site_bytes": total,
+    return {"html": str(html), "pages": pages, "site_bytes": weights["site_bytes"],
+            "counted": page_weight.WHAT_IS_COUNTED,
             "frame_files_bytes": sum(f.stat().st_size for f in frames.glob("*")) if frames.exists() else 0,
             "shared_script_bytes": shared.stat().st_size if shared.exists() else 0,
             "page_budget_bytes": PAGE_BUDGET_BYTES, "site_budget_bytes": SITE_BUDGET_BYTES}

@@ -22,17 +22,34 @@ import pytest
 from nnlib.explore import MIN_POSITIONS, decode, encode
 from nnlib.plotting import MIN_TEXT_PX
 
-from .conftest import SITE, chapter_pages
+from .conftest import SITE, chapter_pages, scroll_to_explorers
 
 CHAPTERS = [str(p.relative_to(SITE)) for p in chapter_pages()]
-SPEC = re.compile(r'<figure class="nnlib-explorer"[^>]*>.*?<script type="application/json" class="nnlib-spec">(.*?)</script>',
+SPEC = re.compile(r'<figure class="nnlib-explorer"[^>]*>.*?<script type="application/json" class="nnlib-spec"([^>]*)>(.*?)</script>',
                   re.DOTALL)
+DATA_SRC = re.compile(r'data-src="([^"]+)"')
+DELIVERY = re.compile(r'^nnlibExplore\.deliver\("[0-9a-f]+", (.*)\);\s*$', re.DOTALL)
 VIEWPORTS = {"desktop": (1280, 900, 1), "phone": (390, 844, 2)}
 
 
-def explorer_specs(relative):
+def _spec_of(relative, match) -> dict:
+    """An explorer's specification: inline, or in the file the page loads it from when it mounts."""
+    attributes, inline = match.group(1), match.group(2)
+    source = DATA_SRC.search(attributes)
+    if source:
+        code = (SITE / relative).parent.joinpath(source.group(1)).resolve().read_text(encoding="utf-8")
+        inline = DELIVERY.match(code).group(1)
+    return json.loads(inline.replace("<\\/", "</"))
+
+
+def explorer_matches(relative):
+    """(position in the page, specification) of every explorer of a page."""
     text = (SITE / relative).read_text(encoding="utf-8")
-    return [json.loads(match.replace("<\\/", "</")) for match in SPEC.findall(text)]
+    return [(match.start(), _spec_of(relative, match)) for match in SPEC.finditer(text)]
+
+
+def explorer_specs(relative):
+    return [spec for _, spec in explorer_matches(relative)]
 
 
 def all_specs():
@@ -40,6 +57,8 @@ def all_specs():
 
 
 def wait_for_explorers(page):
+    """Scroll to every explorer (they load as the reader comes near) and wait until each has drawn."""
+    scroll_to_explorers(page)
     page.wait_for_function("""() => Array.from(document.querySelectorAll('figure.nnlib-explorer'))
         .every(f => f.querySelector('.nnlib-figure svg'))""", timeout=20000)
 
@@ -88,9 +107,8 @@ def asked_values(prose: str, control: dict) -> list[float]:
 @pytest.mark.parametrize("relative", CHAPTERS)
 def test_try_this_asks_only_for_reachable_values(relative):
     text = (SITE / relative).read_text(encoding="utf-8")
-    for match in SPEC.finditer(text):
-        spec = json.loads(match.group(1).replace("<\\/", "</"))
-        prose = try_this_before(text, match.start())
+    for position, spec in explorer_matches(relative):
+        prose = try_this_before(text, position)
         assert prose, f"{relative}: explorer {spec['view']} has no 'Try this' prompt before it"
         for control in spec["controls"]:
             if control["kind"] != "range":
@@ -281,6 +299,10 @@ def test_static_figures_are_vector_and_legible(browser, server, relative, viewpo
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=ratio)
     page = context.new_page()
     page.goto(f"{server}/{relative}", wait_until="load")
+    # Figures load as the reader scrolls near them (loading="lazy"): visit each, then measure it.
+    for image in page.query_selector_all(".cell_output img"):
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image, timeout=10000)
     images = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output img'))
         .map(img => [img.getAttribute('src'), img.getBoundingClientRect().width])""")
     problems = []

@@ -309,34 +309,73 @@
     return out;
   }
 
+  // How near the viewport an explorer mounts (and loads its data): about two screens ahead.
+  NX.NEAR = "1500px 0px";
+
+  function specOf(root) {
+    var holder = root.querySelector("script.nnlib-spec");
+    if (holder.dataset.src) return loadScript(holder.dataset.src, holder.dataset.key);
+    return Promise.resolve(JSON.parse(holder.textContent));
+  }
+
+  /** Mount one explorer of the web page; its specification may first load from a file. */
   NX.mountStatic = function (root) {
-    if (root.dataset.mounted) return;
+    if (root.dataset.mounted) return root.nnlibMounting;
     root.dataset.mounted = "1";
-    var spec = JSON.parse(root.querySelector("script.nnlib-spec").textContent);
-    var controller = NX.mount(root, spec, staticSource(root, spec));
-    root.nnlibExplorer = controller;
-    // Prefetch lazily stored frames once the reader scrolls near the explorer.
-    var holder = root.querySelector("script.nnlib-frames");
-    if (holder && holder.dataset.src && global.IntersectionObserver) {
-      var observer = new IntersectionObserver(function (entries) {
-        if (entries.some(function (e) { return e.isIntersecting; })) {
-          observer.disconnect();
-          loadScript(holder.dataset.src, holder.dataset.key).catch(function () {});
-        }
-      }, { rootMargin: "400px" });
-      observer.observe(root);
-    }
-    return controller;
+    root.nnlibMounting = specOf(root).then(function (spec) {
+      var controller = NX.mount(root, spec, staticSource(root, spec));
+      root.nnlibExplorer = controller;
+      // Until now the explorer was a tab stop of its own (see the loader); its controls take over.
+      if (root.dataset.focusUntilMounted) {
+        var hadFocus = document.activeElement === root;
+        root.removeAttribute("tabindex");
+        delete root.dataset.focusUntilMounted;
+        var first = root.querySelector("input, select");
+        if (hadFocus && first) first.focus();
+      }
+      // Prefetch lazily stored frames once the reader scrolls near the explorer.
+      var holder = root.querySelector("script.nnlib-frames");
+      if (holder && holder.dataset.src && global.IntersectionObserver) {
+        var observer = new IntersectionObserver(function (entries) {
+          if (entries.some(function (e) { return e.isIntersecting; })) {
+            observer.disconnect();
+            loadScript(holder.dataset.src, holder.dataset.key).catch(function () {});
+          }
+        }, { rootMargin: "400px" });
+        observer.observe(root);
+      }
+      return controller;
+    });
+    root.nnlibMounting.catch(function (error) {
+      root.querySelector(".nnlib-figure").textContent = "This figure could not be drawn: " + error;
+      console.error(error);
+    });
+    return root.nnlibMounting;
   };
 
-  /** Mount every explorer of the web page (once the page and all views have loaded). */
+  /**
+   * Mount every explorer of the web page as the reader comes near it (or focuses it), so a
+   * page loads the data of the explorers the reader reaches and no others.
+   */
   NX.mountAll = function () {
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", NX.mountAll);
       return;
     }
-    document.querySelectorAll("figure.nnlib-explorer[data-static]").forEach(function (root) {
+    var figures = Array.prototype.slice.call(document.querySelectorAll("figure.nnlib-explorer[data-static]"));
+    function mount(root) {
       try { NX.mountStatic(root); } catch (error) { console.error(error); }
+    }
+    if (!global.IntersectionObserver) { figures.forEach(mount); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) { observer.unobserve(entry.target); mount(entry.target); }
+      });
+    }, { rootMargin: NX.NEAR });
+    figures.forEach(function (root) {
+      if (root.contains(document.activeElement)) mount(root);
+      root.addEventListener("focusin", function () { mount(root); });
+      observer.observe(root);
     });
   };
 
