@@ -1,7 +1,7 @@
 """The built book in a real browser (headless Chromium), served on localhost and from file://."""
 import pytest
 
-from .conftest import SITE, chapter_pages, html_pages, is_redirect, wait_for_math
+from .conftest import SITE, chapter_pages, html_pages, is_redirect, scroll_to_explorers, wait_for_math
 
 PAGES = [str(p.relative_to(SITE)) for p in html_pages() if not is_redirect(p)]
 CHAPTERS = [str(p.relative_to(SITE)) for p in chapter_pages()]
@@ -17,11 +17,19 @@ def test_page_loads_cleanly(open_page, relative):
     # Prose only: code listings (e.g. a docstring shown with literalinclude) may hold TeX on purpose.
     text = page.evaluate("""() => {
         const root = (document.querySelector('main') || document.body).cloneNode(true);
-        root.querySelectorAll('pre, code, .highlight, script, style').forEach(el => el.remove());
+        // KaTeX's MathML copy (for screen readers) keeps the TeX as an annotation: not a leftover.
+        root.querySelectorAll('pre, code, .highlight, script, style, .katex-mathml').forEach(el => el.remove());
         return root.innerText;
     }""")
     leftovers = [token for token in RAW_MATH if token in text]
     assert not leftovers, f"untypeset math {leftovers} on {relative}"
+    # Every formula typeset, none that KaTeX could not read (it would show it in red).
+    untypeset = page.evaluate("""() => Array.from(document.querySelectorAll('span.math, div.math'))
+        .filter(el => !el.querySelector('.katex')).map(el => el.textContent.slice(0, 60))""")
+    assert not untypeset, f"formulas left as TeX on {relative}: {untypeset[:5]}"
+    errors = page.evaluate("""() => Array.from(document.querySelectorAll('.katex-error, mjx-merror'))
+        .map(el => (el.getAttribute('title') || el.textContent).slice(0, 120))""")
+    assert not errors, f"maths that could not be typeset on {relative}: {errors[:5]}"
 
 
 def test_site_root_leads_to_the_landing_page(browser, server):
@@ -35,7 +43,7 @@ def test_site_root_leads_to_the_landing_page(browser, server):
 
 def test_slider_responds_to_pointer(open_page):
     page, _ = open_page(CHAPTERS[0])
-    page.wait_for_selector("figure.nnlib-explorer .nnlib-figure svg")
+    scroll_to_explorers(page)
     control = page.query_selector("figure.nnlib-explorer input[type=range]")
     figure = page.query_selector("figure.nnlib-explorer .nnlib-figure")
     before = figure.inner_html()
@@ -56,7 +64,7 @@ def test_chapter_works_from_the_file_system(browser):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto((SITE / CHAPTERS[0]).as_uri(), wait_until="load")
     wait_for_math(page)
-    assert page.query_selector_all("mjx-container"), "MathJax did not typeset from file://"
+    assert page.query_selector_all(".katex"), "KaTeX did not typeset from file://"
     assert not errors, errors
     context.close()
 
