@@ -45,27 +45,25 @@ GUARD = dict(over="raise", invalid="raise", divide="raise", under="ignore")
 REFERENCE = "Sequential.fit"
 
 
-def _model(dtype):
-    sizes = WORKLOAD.sizes
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nnlib.Dense(n_in, n_out, init="he_normal", rng=0, dtype=dtype))
-        if i < len(sizes) - 2:
-            layers.append(nnlib.Activation("relu"))
-    return nnlib.Sequential(layers)
-
-
-def hand_loop(X, y, dtype, level):
-    """nnlib's step in a loop of our own; ``level`` adds fit's costs one at a time (0 to 3)."""
-    model = _model(dtype)
+def _resettable(dtype):
+    """The benchmark network and a ``reset`` that restores its first weights and makes a fresh SGD
+    (kept in ``state["opt"]``), so that every round starts alike."""
+    model = train_step.mlp_model(WORKLOAD, dtype)
     start = model.state_dict()
-    n, batch = len(X), WORKLOAD.batch
-    loss_fn = nnlib.SoftmaxCrossEntropy()
     state = {}
 
     def reset():
         model.load_state_dict(start)
         state["opt"] = nnlib.SGD(lr=WORKLOAD.lr)
+
+    return model, state, reset
+
+
+def hand_loop(X, y, dtype, level):
+    """nnlib's step in a loop of our own; ``level`` adds fit's costs one at a time (0 to 3)."""
+    model, state, reset = _resettable(dtype)
+    n, batch = len(X), WORKLOAD.batch
+    loss_fn = nnlib.SoftmaxCrossEntropy()
 
     def step(xb, yb, opt, params):
         out = xb
@@ -108,15 +106,9 @@ def hand_loop(X, y, dtype, level):
 
 def checked_loop(X, y, dtype):
     """Every mini-batch through the public, validating calls."""
-    model = _model(dtype)
-    start = model.state_dict()
+    model, state, reset = _resettable(dtype)
     n, batch = len(X), WORKLOAD.batch
     loss_fn = nnlib.SoftmaxCrossEntropy()
-    state = {}
-
-    def reset():
-        model.load_state_dict(start)
-        state["opt"] = nnlib.SGD(lr=WORKLOAD.lr)
 
     def run():
         opt = state["opt"]
@@ -133,13 +125,7 @@ def checked_loop(X, y, dtype):
 
 
 def fit_contender(X, y, dtype, **options):
-    model = _model(dtype)
-    start = model.state_dict()
-    state = {}
-
-    def reset():
-        model.load_state_dict(start)
-        state["opt"] = nnlib.SGD(lr=WORKLOAD.lr)
+    model, state, reset = _resettable(dtype)
 
     def run():
         model.fit(X, y, loss=nnlib.SoftmaxCrossEntropy(), optimizer=state["opt"], epochs=EPOCHS,

@@ -261,6 +261,15 @@ def _book_tables(results):
 
 # ---------------------------------------------------------------- figures
 
+def _paired_bars(ax, series, categories, colours, width=0.38):
+    """Horizontal bars, one group per category (top to bottom) and one bar per (label, values) series."""
+    for k, (label, values) in enumerate(series):
+        positions = [i + (k - (len(series) - 1) / 2) * width for i in range(len(categories))]
+        ax.barh(positions, values, height=width, color=colours[k], label=label)
+    ax.set_yticks(range(len(categories)), categories)
+    ax.invert_yaxis()
+
+
 def figures(results, folder: Path) -> None:
     import matplotlib
 
@@ -276,14 +285,9 @@ def figures(results, folder: Path) -> None:
         short = {REFERENCE: "nnlib fit", PLAIN: "plain numpy", TORCH: "PyTorch", GEMM: "products alone",
                  "scikit-learn MLPClassifier": "scikit-learn"}
         fig, ax = plt.subplots(figsize=(5.2, 3.4), layout="constrained")
-        width = 0.38
-        for k, run in enumerate(runs):
-            values = [run["contenders"][n]["s_per_step"] * 1e6 if n in run["contenders"] else float("nan")
-                      for n in names]
-            positions = [i + (k - 0.5) * width for i in range(len(names))]
-            ax.barh(positions, values, height=width, color=PALETTE[k], label=run["dtype"])
-        ax.set_yticks(range(len(names)), [short.get(n, n) for n in names])
-        ax.invert_yaxis()
+        series = [(run["dtype"], [run["contenders"][n]["s_per_step"] * 1e6 if n in run["contenders"]
+                                  else float("nan") for n in names]) for run in runs]
+        _paired_bars(ax, series, [short.get(n, n) for n in names], PALETTE)
         ax.set_xlabel("time per step (µs), lower is better")
         ax.set_title("64-256-256-10, SGD, batch 64, one thread")
         ax.legend(loc="lower right")
@@ -295,15 +299,10 @@ def figures(results, folder: Path) -> None:
         parts = ["step", "forward", "backward"]
         labels = {"step": "training step", "forward": "Conv2D forward", "backward": "Conv2D backward"}
         fig, ax = plt.subplots(figsize=(5.2, 3.2), layout="constrained")
-        width = 0.38
-        for k, size in enumerate(sizes):
-            values = [size["rows"][p]["ratio"] for p in parts]
-            ax.barh([i + (k - 0.5) * width for i in range(len(parts))], values, height=width, color=PALETTE[k],
-                    label="8×8, 8 channels" if size["image"] == 8 else f"{size['image']}×{size['image']}, "
-                                                                        f"{size['channels']} channels")
+        series = [("8×8, 8 channels" if size["image"] == 8 else f"{size['image']}×{size['image']}, "
+                   f"{size['channels']} channels", [size["rows"][p]["ratio"] for p in parts]) for size in sizes]
+        _paired_bars(ax, series, [labels[p] for p in parts], PALETTE)
         ax.axvline(1.0, color="black", linewidth=1)
-        ax.set_yticks(range(len(parts)), [labels[p] for p in parts])
-        ax.invert_yaxis()
         ax.set_xlabel("nnlib time ÷ PyTorch time (below 1: nnlib faster)")
         ax.set_title("Convolution, float32, batch 64, one thread")
         ax.legend(loc="lower right")

@@ -98,14 +98,19 @@ def initial_weights(sizes, dtype, seed=0):
 
 # ---------------------------------------------------------------- contenders
 
-def nnlib_contender(workload, X, y, dtype):
+def mlp_model(workload, dtype):
+    """The workload's network in nnlib: Dense layers (He initialisation, seed 0) with ReLU between them."""
     sizes = workload.sizes
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nnlib.Dense(n_in, n_out, init="he_normal", rng=0, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(nnlib.Activation("relu"))
-    model = nnlib.Sequential(layers)
+    return nnlib.Sequential(layers)
+
+
+def nnlib_contender(workload, X, y, dtype):
+    model = mlp_model(workload, dtype)
     start = model.state_dict()
     state = {}
 
