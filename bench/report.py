@@ -218,9 +218,10 @@ def _explorer_tables(results):
         out.append("\nJupyterLab latency: not measured in this run (`make check-lab` writes `_build/lab/latency.json`).")
     site = ex.get("site")
     if site:
-        out += [f"\n**Page weights of the built book** (first load = the page plus the explorers' shared script and "
-                f"stylesheet, {site['shared_script_bytes'] / 1e3:.0f} kB for the script; later = frame files loaded "
-                "when the reader reaches an explorer)\n",
+        out += [f"\n**Page weights of the built book** (first load = the page and everything a first visit loads "
+                "with it: theme, maths, scripts, stylesheets, and fonts counted at most; later = the explorers' "
+                f"code ({site['shared_script_bytes'] / 1e3:.0f} kB), data and frame files, loaded when the reader "
+                "reaches an explorer)\n",
                 "| page | explorers | page (kB) | first load (kB) | later (kB) |", "|---|---:|---:|---:|---:|"]
         for page in site["pages"]:
             first = page["page_bytes"] + page["explorer_assets_bytes"]
