@@ -44,7 +44,10 @@ RENDER_JS = """\
       const [tex, display] = unwrap(texts.map((node) => node.textContent).join("").trim(),
                                     element.tagName === "DIV");
       if (!tex) return;
-      const holder = document.createElement("span");
+      // A displayed formula wider than the column (on a phone) scrolls inside its own box
+      // instead of spilling over both edges of the page, where its left part could not be reached.
+      const holder = document.createElement(display ? "div" : "span");
+      if (display) holder.style.cssText = "overflow-x: auto; overflow-y: hidden; max-width: 100%; min-width: 0";
       window.katex.render(tex, holder, { displayMode: display, throwOnError: false });
       const error = holder.querySelector(".katex-error");
       if (error) console.error("KaTeX could not typeset " + JSON.stringify(tex) + ": " + error.title);
