@@ -160,8 +160,18 @@ def _report(app, exception):
                        f"{page_weight.SITE_BUDGET_BYTES / 1e6:.0f} MB budget")
 
 
+def _refresh_assets(app, exception):
+    """An incremental build that rewrites no explorer page (only a view's ``.js`` changed, say)
+    would keep a stale bundle; rewrite it whenever an earlier build left one."""
+    if exception is None and not getattr(app, "_nnlib_assets_written", False) \
+            and (Path(app.outdir) / "_static" / SCRIPT).exists():
+        _write_assets(app)
+        app._nnlib_assets_written = True
+
+
 def setup(app):
     app._nnlib_lazy_bytes = {}
+    app.connect("build-finished", _refresh_assets, priority=100)
     # Before offline_book, which replaces the page's list of scripts with a filtered copy.
     app.connect("html-page-context", _page_context, priority=100)
     # After the other extensions have rewritten the pages (offline_search, offline_book).
