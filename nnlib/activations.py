@@ -233,7 +233,7 @@ class GELU(ActivationFunction):
     name = "gelu"
 
     def _u(self, z):
-        # z * z * z, not z**3: numpy's general power is about a hundred times slower.
+        # z * z * z, not z**3: numpy's general power is dozens of times slower.
         return _SQRT_2_OVER_PI * (z + _GELU_CUBIC * (z * z * z))
 
     @staticmethod
