@@ -11,8 +11,9 @@ Two engines share one design:
 * :class:`Value` holds **one number**. It is small enough to read in one sitting
   and to draw node by node.
 * :class:`Tensor` holds a **numpy array**. It is the same idea with shapes, and
-  it can express every network of the book; :func:`sequential_loss` runs an
-  nnlib :class:`~nnlib.model.Sequential` through it.
+  it can express every kind of layer in the book except the ``RandomShift``
+  augmentation; :func:`sequential_loss` runs an nnlib
+  :class:`~nnlib.model.Sequential` through it.
 
 The design, in four decisions
 -----------------------------
