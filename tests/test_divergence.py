@@ -47,6 +47,8 @@ def test_a_diverging_run_stops_within_a_few_steps(lr):
     assert f"epoch 1, step {err.step}" in message
     assert f"{history.start_loss:.4g}" in message and "more than 10000 times its starting value" in message
     assert f"ten times smaller than {lr:g}" in message and "good steps" not in message
+    # The check runs before the update, so the last loss measured was never acted on.
+    assert f"the {err.step} loss(es) measured; {err.step - 1} update(s) were made" in message
 
 
 def test_the_stopped_model_keeps_the_weights_that_gave_the_last_loss():
@@ -86,6 +88,7 @@ def test_a_loss_that_overflows_at_once_is_reported_as_such():
     assert err.reason == "non-finite"
     assert "non-finite" in str(err) and "first step, before any update" in str(err)
     assert err.history.step_loss == []
+    assert "the 0 loss(es) measured; 0 update(s) were made" in str(err)
 
 
 def test_divergence_in_validation_is_reported(rng):
