@@ -17,7 +17,7 @@ row per filter weight $(c, p, q)$ and one column per output position $(i, j)$,
 and $z_n = W_\text{mat}\, \texttt{cols}[n] + b$ with $W_\text{mat}$ of shape
 $(O, C k_h k_w)$: one call of ``np.matmul`` computes all $N$ products, and the
 result is already laid out as ``(batch, channels, height, width)``. A last row
-of ones in ``cols`` and the biases as a last column of $W_\text{mat}$ make the
+of ones in ``cols`` and the biases as a last column (``W_aug``) make the
 same product add the biases (the bias is the weight of an input that is always
 1), and in the backward pass sum their gradient. (Rows per
 position, ``cols @ W_mat.T``, give the same numbers but in the order
@@ -139,8 +139,8 @@ class Conv2D(Layer):
         patches = cols[:, :rows].reshape(batch, channels, k, k, h_out, w_out)
         np.copyto(patches, windows.transpose(0, 1, 4, 5, 2, 3))  # the one copy im2col needs
         # (O, C*k*k + 1): one filter per row, its bias last
-        W_mat = np.concatenate([self.params["W"].reshape(self.out_channels, rows), self.params["b"][:, None]], axis=1)
-        out = np.matmul(W_mat, cols)  # (N, O, Ho*Wo): N matrix products in one call, biases included
+        W_aug = np.concatenate([self.params["W"].reshape(self.out_channels, rows), self.params["b"][:, None]], axis=1)
+        out = np.matmul(W_aug, cols)  # (N, O, Ho*Wo): N matrix products in one call, biases included
         self._cache = (cols, padded.shape, h_out, w_out)
         self._out_shape = (batch, self.out_channels, h_out, w_out)
         return out.reshape(self._out_shape)
@@ -152,11 +152,11 @@ class Conv2D(Layer):
             dout = dout.astype(self.dtype)
         k, s, p = self.kernel_size, self.stride, self.padding
         delta = dout.reshape(batch, self.out_channels, h_out * w_out)  # (N, O, Ho*Wo)
-        # dL/dW_mat = sum over samples of delta[n] @ cols[n].T, (O, Ho*Wo) @ (Ho*Wo, C*k*k + 1);
+        # dL/dW_aug = sum over samples of delta[n] @ cols[n].T, (O, Ho*Wo) @ (Ho*Wo, C*k*k + 1);
         # its last column, from the row of ones, sums delta over every position: dL/db.
-        dW_mat = np.matmul(delta, cols.transpose(0, 2, 1)).sum(axis=0)
-        self.grads["W"][...] = dW_mat[:, :-1].reshape(self.params["W"].shape)
-        self.grads["b"][...] = dW_mat[:, -1]
+        dW_aug = np.matmul(delta, cols.transpose(0, 2, 1)).sum(axis=0)
+        self.grads["W"][...] = dW_aug[:, :-1].reshape(self.params["W"].shape)
+        self.grads["b"][...] = dW_aug[:, -1]
         if not input_grad:
             return None
         W_mat = self.params["W"].reshape(self.out_channels, -1)  # (O, C*k*k), no bias column
