@@ -38,9 +38,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# One worker per core (pytest-xdist); --dist loadscope keeps each notebook's cells in order in
+# one worker and one kernel.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/book
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
+	$(BIN)/python -m pytest -n auto tests --ignore=tests/book
+	$(BIN)/python -m pytest -n auto --dist loadscope --nbval-lax -p no:cacheprovider notebooks
 
 book: $(STAMP)
 	NNLIB_STATIC_EXPLORERS=1 $(BIN)/jupyter-book build . --builder html -W -n --keep-going
