@@ -19,8 +19,8 @@ import math
 #:
 #: * ``far_above_start``: a step's loss exceeds $10^4 L_0$. A run that diverges grows
 #:   geometrically and passes it within a few steps (the book's diverging runs stop at steps 3
-#:   to 8, after 2 to 7 updates, where overflow came only after 87 to 135). A run that trains never comes near it: across
-#:   every ``fit`` in the book the largest ratio of a run allowed to finish is about 220
+#:   to 8, after 2 to 7 updates, where overflow came only after 87 to 135). A run that trains
+#:   never comes near it: across every ``fit`` in the book the largest ratio of a run allowed to finish is about 220
 #:   (chapter 5, learning rate 1: the loss spikes, the ReLUs die and the run ends near chance),
 #:   then about 50 (chapter 9's deliberately too-large rate); healthy runs stay below 5.
 #: * ``rising_steps`` / ``rising_factor``: the loss rose at each of the last 10 steps and is more
@@ -69,10 +69,13 @@ class DivergenceWatch:
         self.previous = None
         self.rising = 0
 
-    def _raise(self, message, reason, epoch, step, last_loss_recorded=False):
-        # The check runs before a step's update, so a loss recorded at the stop was never acted on.
+    def _raise(self, message, reason, epoch, step, stopping_loss=None):
+        """Stop the run; ``stopping_loss``, if given, joins the history: measured, never acted on
+        (the check runs before the step's update)."""
+        updates = len(self.history.step_loss)
+        if stopping_loss is not None:
+            self.history.step_loss.append(stopping_loss)
         losses = len(self.history.step_loss)
-        updates = losses - 1 if last_loss_recorded else losses
         raise TrainingDivergedError(
             f"training diverged at epoch {epoch}, step {step}: {message} {divergence_hint(self.optimizer)} "
             f"The error's history holds the {losses} loss(es) measured; {updates} update(s) were made "
@@ -94,12 +97,10 @@ class DivergenceWatch:
         if self.start > 0:
             ratio = value / self.start
             if ratio > DIVERGENCE["far_above_start"]:
-                self.history.step_loss.append(value)
                 self._raise(f"the loss reached {value:.4g}, more than {DIVERGENCE['far_above_start']:g} times its "
                             f"starting value of {self.start:.4g}.", "far above start", epoch, step,
-                            last_loss_recorded=True)
+                            stopping_loss=value)
             if self.rising >= DIVERGENCE["rising_steps"] and ratio > DIVERGENCE["rising_factor"]:
-                self.history.step_loss.append(value)
                 self._raise(f"the loss rose at each of the last {self.rising} steps, to {value:.4g}, more than "
                             f"{DIVERGENCE['rising_factor']:g} times its starting value of {self.start:.4g}.",
-                            "rising", epoch, step, last_loss_recorded=True)
+                            "rising", epoch, step, stopping_loss=value)

@@ -89,6 +89,12 @@ def _write_assets(app):
     (static / LOADER).write_text(LOADER_JS % {"script": SCRIPT, "near": NEAR}, encoding="utf-8")
 
 
+def _write_assets_once(app):
+    if not getattr(app, "_nnlib_assets_written", False):
+        _write_assets(app)
+        app._nnlib_assets_written = True
+
+
 def _write_lazy_script(app, context, payload: str) -> tuple[str, str, int]:
     """Write ``nnlibExplore.deliver(key, payload)`` to a frames file; return (src, key, bytes)."""
     key = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
@@ -121,9 +127,7 @@ def _move_data(app, pagename, context) -> int:
 def _page_context(app, pagename, templatename, context, doctree):
     if "nnlib-explorer" not in context.get("body", "") or 'data-static' not in context.get("body", ""):
         return
-    if not getattr(app, "_nnlib_assets_written", False):
-        _write_assets(app)
-        app._nnlib_assets_written = True
+    _write_assets_once(app)
     app.add_css_file(STYLESHEET)
     app.add_js_file(LOADER, loading_method="defer")
     app._nnlib_lazy_bytes[pagename] = _move_data(app, pagename, context)
@@ -163,10 +167,8 @@ def _report(app, exception):
 def _refresh_assets(app, exception):
     """An incremental build that rewrites no explorer page (only a view's ``.js`` changed, say)
     would keep a stale bundle; rewrite it whenever an earlier build left one."""
-    if exception is None and not getattr(app, "_nnlib_assets_written", False) \
-            and (Path(app.outdir) / "_static" / SCRIPT).exists():
-        _write_assets(app)
-        app._nnlib_assets_written = True
+    if exception is None and (Path(app.outdir) / "_static" / SCRIPT).exists():
+        _write_assets_once(app)
 
 
 def setup(app):
