@@ -86,3 +86,52 @@ def test_library_code_is_shown_from_the_package(path):
         text = source(cell)
         if cell["cell_type"] == "code" and "show_source(" in text:
             assert "remove-input" in cell["metadata"].get("tags", []), f"{path.name} cell {index}"
+
+
+KEY_FIRST_LINE = "# Answer key for {}: folded so that it does not give the answer away."
+
+
+def _reader_checks(text):
+    """The ``check(...)`` calls of a reader's exercise cell, as ast.Call nodes."""
+    import ast
+    calls = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Name) and node.func.id == "check"]
+    return [call for call in calls if any(k.arg == "name" for k in call.keywords)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercise_checks_do_not_show_the_answer(path):
+    """The reader's check cell names its expected value; a folded key cell above computes it."""
+    import ast
+    exercise, keys, checked = None, set(), 0
+    for index, cell in enumerate(cells(path)):
+        text = source(cell)
+        if cell["cell_type"] == "markdown":
+            found = re.search(r"^### (Exercise [\d.]+)", text, re.M)
+            if found:
+                exercise, keys = found.group(1), set()
+            continue
+        if exercise is None:
+            continue
+        meta = cell["metadata"]
+        if text.startswith("# Answer key"):
+            assert text.splitlines()[0] == KEY_FIRST_LINE.format(exercise), f"{path.name} cell {index}"
+            assert "hide-cell" in meta.get("tags", []), f"{path.name} cell {index}: the web book must fold the key"
+            assert meta.get("jupyter", {}) == {"source_hidden": True, "outputs_hidden": True}, \
+                f"{path.name} cell {index}: JupyterLab must fold the key and its output"
+            assert not re.search(r"^\s*print\(", text, re.M), f"{path.name} cell {index}: a key prints nothing"
+            keys |= {name.id for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Assign)
+                     for target in node.targets for name in ast.walk(target) if isinstance(name, ast.Name)}
+            continue
+        if "assert check(" in text or "hide-cell" in meta.get("tags", []):
+            continue
+        for call in _reader_checks(text):
+            expected = call.args[1] if len(call.args) > 1 else None
+            if isinstance(expected, ast.Subscript):      # one entry of a key's dict, e.g. expected_9_5[name]
+                expected = expected.value
+            where = f"{path.name} cell {index} ({exercise})"
+            assert isinstance(expected, ast.Name) and expected.id.startswith("expected_"), \
+                f"{where}: check's expected value must be a name from the folded answer key, not {ast.unparse(expected) if expected else None}"
+            assert expected.id in keys, f"{where}: {expected.id} is not set by a folded answer-key cell above"
+            checked += 1
+    assert checked >= 3, f"{path.name} has {checked} exercise checks"
