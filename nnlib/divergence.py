@@ -19,7 +19,8 @@ import math
 #:
 #: * ``far_above_start``: a step's loss exceeds $10^4 L_0$. A run that diverges grows
 #:   geometrically and passes it within a few steps (the book's diverging runs stop at steps 3
-#:   to 8, after 2 to 7 updates, where overflow came only after 87 to 135). A run that trains
+#:   to 8, after 2 to 7 updates, where float64 overflow would come only after a hundred steps or
+#:   more: chapter 6 counts them). A run that trains
 #:   never comes near it: across every ``fit`` in the book the largest ratio of a run allowed to finish is about 220
 #:   (chapter 5, learning rate 1: the loss spikes, the ReLUs die and the run ends near chance),
 #:   then about 50 (chapter 9's deliberately too-large rate); healthy runs stay below 5.

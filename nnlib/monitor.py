@@ -403,11 +403,13 @@ class Monitor:
                 median = float(np.median(moving))
                 if median < LIMITS["ratio_low"]:
                     findings.append(Finding("learning rate too low", f"in the first epoch a step changes the "
-                                            f"hidden weights by {median:.1e} of their size (healthy: about 1e-3)",
+                                            f"hidden weights by {median:.1e} of their size (rule of thumb: about "
+                                            f"1e-3; this check flags below {LIMITS['ratio_low']:.0e})",
                                             self.epochs[1]))
                 elif median > LIMITS["ratio_high"]:
                     findings.append(Finding("learning rate too high", f"in the first epoch a step changes the "
-                                            f"hidden weights by {median:.1%} of their size (healthy: about 0.1%)",
+                                            f"hidden weights by {median:.1%} of their size (rule of thumb: about "
+                                            f"0.1%; this check flags above {LIMITS['ratio_high']:.0%})",
                                             self.epochs[1]))
         serious = {"dead ReLUs", "saturated units", "vanishing gradient", "learning rate too low"}
         accuracy = np.array(self.val_metric, dtype=float)
