@@ -13,8 +13,8 @@ threads that wait for a busy core add noise that belongs to neither.
 Where the time goes: one step records 16 nodes, and walking them is a fixed
 cost of Python per step, comparable to the input checks of the hand-written
 layers; how it compares with `fit` at a batch of one depends on the load
-(chapter 14 measured the engine 1.3 to 1.9 times slower there, 80 to 300 µs a
-step). At large batches every intermediate result and gradient
+(chapter 14 prints its own measurement of that ratio and of the engine's time
+per step; they move with the machine's load). At large batches every intermediate result and gradient
 the engine makes is a fresh array of several hundred kilobytes, which glibc
 hands back to the operating system and faults in again on every step, while
 nnlib writes its gradients into arrays it keeps. Run with

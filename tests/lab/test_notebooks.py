@@ -4,8 +4,9 @@
 * every explorer redraws its figure when any of its controls moves (a key press on a
   slider, another option of a drop-down), and its SVG is drawn at its natural size;
 * every exercise's solution stays hidden until asked for: the folded "Solution" block is
-  closed, the solution's code cell is collapsed with its outputs hidden; a click on the
-  summary shows the reasoning, a click on the collapsed cell shows the code;
+  closed, the solution's code cell and the answer key the check uses are collapsed with their
+  outputs hidden; a click on the summary shows the reasoning, a click on a collapsed cell
+  shows the code;
 * every ``nnlib.show_source(...)`` shows the library code it names, highlighted;
 * no MyST markup that JupyterLab cannot render shows as raw text.
 
@@ -26,6 +27,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 RAW_MYST = re.compile(r":::\{|```\{|\{literalinclude\}|\{[a-z][a-z-]*\}`")
 EXERCISE = re.compile(r"^#{2,4}\s+Exercise\s+(\d+\.\d+)", re.MULTILINE)
 SOLUTION_CODE = re.compile(r"#\s*Solution to Exercise\s+(\d+\.\d+)")
+FOLDED_CODE = re.compile(r"#\s*(?:Solution to|Answer key for) Exercise\s+(\d+\.\d+)")
 
 
 @pytest.fixture(scope="module", params=CHAPTERS)
@@ -140,14 +142,15 @@ def test_solutions_hidden_until_asked_for(chapter):
     exercises = sorted({n for c in cells if c["type"] == "markdown" for n in EXERCISE.findall(c["source"])})
     assert exercises, f"{chapter.path} has no '### Exercise N.k' heading"
     blocks = chapter.page.evaluate(SOLUTION_BLOCKS)
-    code_cells = [c for c in cells if c["type"] == "code" and SOLUTION_CODE.match(first_line(c["source"]))]
+    code_cells = [c for c in cells if c["type"] == "code" and FOLDED_CODE.match(first_line(c["source"]))]
     problems = []
     for number in exercises:
         if not any(re.search(rf"\b{re.escape(number)}\b", b["summary"]) for b in blocks):
             problems.append(f"Exercise {number}: no folded <details> block with the summary "
                             f"'Solution to Exercise {number}'")
-        if not any(SOLUTION_CODE.match(first_line(c["source"])).group(1) == number for c in code_cells):
-            problems.append(f"Exercise {number}: no code cell starting '# Solution to Exercise {number}'")
+        for kind in ("Solution to", "Answer key for"):
+            if not any(first_line(c["source"]).startswith(f"# {kind} Exercise {number}") for c in code_cells):
+                problems.append(f"Exercise {number}: no code cell starting '# {kind} Exercise {number}'")
 
     # The worked reasoning: closed, showing only its summary, until the summary is clicked.
     for block in blocks:
@@ -164,7 +167,8 @@ def test_solutions_hidden_until_asked_for(chapter):
         except PlaywrightTimeout:
             problems.append(f"{where}: clicking the summary did not show the reasoning")
 
-    # The solution in code: collapsed to its first line, outputs hidden; a click shows the code.
+    # The solution in code and the answer key: collapsed to the first line, outputs hidden; a click
+    # shows the code.
     opened = {c["index"]: c for c in chapter.state_at_open}
     for cell in code_cells:
         node, where = chapter.cell(cell["index"]), f"cell {cell['index']} ({first_line(cell['source'])[:40]!r}...)"
@@ -172,7 +176,7 @@ def test_solutions_hidden_until_asked_for(chapter):
         collapsed = (node.locator(".jp-InputPlaceholder").is_visible()
                      and not node.locator(".jp-Cell-inputArea").is_visible())
         if not collapsed:
-            problems.append(f"{where}: the solution code is not collapsed")
+            problems.append(f"{where}: the code is not collapsed")
         if cell["outputs"] and (node.locator(".jp-Cell-outputArea").is_visible()
                                 or not node.locator(".jp-OutputPlaceholder").is_visible()):
             text = " | ".join(node.locator(".jp-Cell-outputArea").inner_text().split("\n"))[:160]
