@@ -160,6 +160,14 @@
     softplus: logaddexp0,
   };
   var SIGN = { sigmoid: -1, sigmoid_grad: -1, softplus: 1 };
+  // Twin of OVERFLOWS in activations.py: the first intermediate result of each naive formula that can
+  // overflow. The derivative's square (1 + e^-z)^2 overflows at half the exponent.
+  var OVERFLOWS = {
+    sigmoid: function (z, r) { return r(Math.exp(r(-z))); },
+    sigmoid_grad: function (z, r) { var d = r(1 + r(Math.exp(r(-z)))); return r(d * d); },
+    softplus: function (z, r) { return r(Math.exp(z)); },
+  };
+  var FROM = { sigmoid: 1, sigmoid_grad: 0.5, softplus: 1 };  // where the band starts, as a share of the limit
   var TITLES = { sigmoid: "sigmoid σ(z)", sigmoid_grad: "derivative σ′(z)", softplus: "softplus ln(1 + eᶻ)" };
 
   NX.register("zoo-overflow", {
@@ -171,7 +179,7 @@
       for (var i = 0; i < n; i++) {
         var z = r(values.z_max * unit[i]);
         var value = NAIVE[values.function](z, r);
-        if (!isFinite(r(Math.exp(r(SIGN[values.function] * z))))) overflowed += 1;
+        if (!isFinite(OVERFLOWS[values.function](z, r))) overflowed += 1;
         if (isNaN(value)) { flags[i] = 1; nan += 1; value = 0; }
         else if (!isFinite(value)) { flags[i] = 2; inf += 1; value = 0; }
         naive[i] = value;
@@ -182,7 +190,8 @@
 
     render: function (ctx) {
       var Plot = ctx.Plot, f = ctx.frame, d = ctx.data, v = ctx.values;
-      var limit = d.limits[v.dtype], zmax = v.z_max, n = d.unit.length;
+      var from = FROM[v.function] * d.limits[v.dtype], zmax = v.z_max, n = d.unit.length;
+      var side = SIGN[v.function] < 0 ? "z < −" : "z > ";
       var good = [], bad = [], reference = [];
       for (var i = 0; i < n; i++) {
         var z = zmax * d.unit[i];
@@ -194,11 +203,12 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       note.textContent = "Naive " + TITLES[v.function] + " in " + v.dtype + ": " + f.nan + " nan and " + f.inf + " inf among "
-        + n + " outputs; its exponential overflowed at " + f.overflowed + " inputs (|z| > " + NX.fixed(limit, 2)
-        + "). The stable version: every output finite.";
+        + n + " outputs; an intermediate result overflowed at " + f.overflowed + " inputs (" + side
+        + NX.fixed(from, 2) + "). The stable version: every output finite.";
       var marks = [];
-      if (zmax > limit) {
-        marks.push(Plot.rectX([{ x1: -zmax, x2: -limit }, { x1: limit, x2: zmax }],
+      if (zmax > from) {
+        var band = SIGN[v.function] < 0 ? { x1: -zmax, x2: -from } : { x1: from, x2: zmax };
+        marks.push(Plot.rectX([band],
                               { x1: "x1", x2: "x2", y1: -0.3 * top, y2: 1.45 * top, fill: VERMILION, fillOpacity: 0.08 }));
       }
       marks.push(Plot.line(reference, { x: "z", y: "y", stroke: GREY, strokeWidth: 6, strokeOpacity: 0.45 }));
