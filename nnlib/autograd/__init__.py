@@ -4,7 +4,7 @@ Every other module of nnlib differentiates by hand: each layer's ``backward``
 is a formula someone derived. This module derives nothing in advance. Each
 operation records, as it runs, which inputs it used and how to push a gradient
 back to them; ``backward()`` then replays the record in reverse. That is all a
-deep-learning framework's autograd does, and it fits in one file.
+deep-learning framework's autograd does, and it fits in a few small files.
 
 Two engines share one design:
 
