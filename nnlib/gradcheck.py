@@ -146,15 +146,20 @@ def check_activation(act, z=None, rng=None) -> GradCheckResult:
 
 
 def check_loss(loss, y_hat, y) -> GradCheckResult:
-    """Compare ``loss.backward()`` with the numerical gradient of ``loss.forward`` in ``y_hat``."""
-    from .losses import get_loss
+    """Compare ``loss.backward()`` with the numerical gradient of ``loss.forward`` in ``y_hat``.
+
+    The report names the checked input ``dz`` when the loss takes logits (softmax cross-entropy,
+    or binary cross-entropy with ``from_logits=True``) and ``dy_hat`` when it takes predictions.
+    """
+    from .losses import SoftmaxCrossEntropy, get_loss
 
     loss = get_loss(loss)
     y_hat = np.array(as_float_array(y_hat, "check_loss: y_hat"), dtype=np.float64)
     loss.forward(y_hat, y)
     analytic = loss.backward()
     numeric = numerical_grad(lambda: loss.forward(y_hat, y), y_hat)
-    return GradCheckResult({"dy_hat": rel_error(analytic, numeric)})
+    takes_logits = isinstance(loss, SoftmaxCrossEntropy) or getattr(loss, "from_logits", False)
+    return GradCheckResult({"dz" if takes_logits else "dy_hat": rel_error(analytic, numeric)})
 
 
 def check_layer(layer, x, rng=None) -> GradCheckResult:

@@ -119,3 +119,10 @@ def test_losses_are_non_negative(values):
     y = (p > 0.3).astype(float)
     assert BinaryCrossEntropy()(p, y) >= 0
     assert SSE()(p, y) >= 0 and MSE()(p, y) >= 0
+
+
+def test_check_loss_names_the_input_it_checked():
+    y = np.array([[1.0], [0.0]])
+    assert set(check_loss(BinaryCrossEntropy(), np.array([[0.7], [0.2]]), y).errors) == {"dy_hat"}
+    assert set(check_loss(BinaryCrossEntropy(from_logits=True), np.array([[0.7], [-2.0]]), y).errors) == {"dz"}
+    assert set(check_loss(SoftmaxCrossEntropy(), np.zeros((2, 3)), np.array([0, 2])).errors) == {"dz"}
