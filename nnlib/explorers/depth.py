@@ -163,7 +163,7 @@ RUNS = {
     "sigmoid, He (g = 1.41)": ("sigmoid", HE_GAIN, 0.1),
     "sigmoid, g = 8": ("sigmoid", 8.0, 0.1),
     "sigmoid, g = 4, η = 3": ("sigmoid", 4.0, 3.0),
-    "tanh, Xavier (g = 1)": ("tanh", 1.0, 0.1),
+    "tanh, g = 1": ("tanh", 1.0, 0.1),   # Xavier's gain in the square layers, not in the first
     "ReLU, He (g = 1.41)": ("relu", HE_GAIN, 0.1),
 }
 #: Epochs of training, the seeds every run is trained from (starting weights and mini-batch order),
