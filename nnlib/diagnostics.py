@@ -211,7 +211,7 @@ def _outputs(layers, X):
             try:
                 out = layer._check_input(out)
             except ValueError as err:
-                raise ValueError(f"layer {i} of the model: {err}") from None
+                raise ValueError(f"model.layers[{i}]: {err}") from None
             out = layer._forward(out)
         else:
             out = layer.forward(out)

@@ -275,7 +275,7 @@ class Sequential:
                 try:
                     out = layer._check_input(out)
                 except ValueError as err:
-                    raise ValueError(f"layer {i} of the model: {err}") from None
+                    raise ValueError(f"model.layers[{i}]: {err}") from None
                 out = layer._forward(out)
             else:  # a hand-written layer checks its own input
                 out = layer.forward(out)

@@ -145,7 +145,7 @@ case(S, "SoftmaxCE labels of another length", lambda: SoftmaxCrossEntropy()(np.z
 case(S, "fit X and y lengths differ", lambda: net().fit(X4(), y4()[:3], progress=False), ValueError,
      r"X \(4, 3\)", r"y \(3, 1\)")
 case(S, "fit X has the wrong width", lambda: net().fit(X4()[:, :2], y4(), progress=False), ValueError,
-     r"layer 0", r"\(batch, 3\)", r"got \(4, 2\)")
+     r"model\.layers\[0\]", r"\(batch, 3\)", r"got \(4, 2\)")
 case(S, "fit y has the wrong width", lambda: net().fit(X4(), np.zeros((4, 2)), progress=False), ValueError,
      r"y_hat \(4, 1\)", r"y \(4, 2\)", "out_features")
 case(S, "fit y 1-D for one output", lambda: net().fit(X4(), np.zeros(4), progress=False), ValueError,
