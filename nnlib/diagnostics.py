@@ -55,7 +55,7 @@ from ._validation import (as_float_array, check_batch, check_choice, check_finit
                           check_positive_number, numeric_guard)
 from .conv import Conv2D
 from .dropout import Dropout
-from .layers import Activation, Dense, Layer
+from .layers import Activation, Dense, forward_in_model
 from .losses import Loss, get_loss
 from .normalization import BatchNorm, LayerNorm
 
@@ -207,14 +207,7 @@ def _outputs(layers, X):
     """Every layer's output, in order, from the checked input ``X``."""
     outputs, out = [], X
     for i, layer in enumerate(layers):
-        if type(layer).forward is Layer.forward:
-            try:
-                out = layer._check_input(out)
-            except ValueError as err:
-                raise ValueError(f"model.layers[{i}]: {err}") from None
-            out = layer._forward(out)
-        else:
-            out = layer.forward(out)
+        out = forward_in_model(i, layer, out)
         outputs.append(out)
     return outputs
 

@@ -34,7 +34,7 @@ from ._validation import (as_float_array, check_batch, check_bool, check_dtype, 
                           numeric_guard)
 from .callbacks import StopTraining
 from .divergence import DIVERGENCE, DivergenceWatch, TrainingDivergedError, divergence_hint
-from .layers import Layer
+from .layers import Layer, forward_in_model
 from .losses import Loss, get_loss
 from .optim import SGD, Optimizer, _clip_grad_norm
 from .progress import ProgressBar, in_notebook
@@ -271,14 +271,7 @@ class Sequential:
         """Forward pass that checks the shape each layer receives, but not the numbers again."""
         out = x
         for i, layer in enumerate(self.layers):
-            if type(layer).forward is Layer.forward:
-                try:
-                    out = layer._check_input(out)
-                except ValueError as err:
-                    raise ValueError(f"model.layers[{i}]: {err}") from None
-                out = layer._forward(out)
-            else:  # a hand-written layer checks its own input
-                out = layer.forward(out)
+            out = forward_in_model(i, layer, out)
         return out
 
     def _fast_forward(self, x, calls):
