@@ -22,6 +22,9 @@ from .activations import Sigmoid, _log_softmax
 class Loss:
     """Base class: ``forward(y_hat, y) -> float`` and ``backward() -> dL/dy_hat``."""
 
+    #: Whether ``y_hat`` holds logits (pre-activations $z$) rather than predictions.
+    takes_logits = False
+
     def __call__(self, y_hat, y) -> float:
         return self.forward(y_hat, y)
 
@@ -193,6 +196,10 @@ class BinaryCrossEntropy(Loss):
         p = y_hat
         return (p - y) / (p * (1.0 - p)) / y.size
 
+    @property
+    def takes_logits(self) -> bool:
+        return self.from_logits
+
     def __repr__(self):
         return f"BinaryCrossEntropy(from_logits={self.from_logits})"
 
@@ -225,6 +232,8 @@ class SoftmaxCrossEntropy(Loss):
       unnormalised scores). Use :class:`BinaryCrossEntropy` per column for
       several labels per sample, or normalise the rows.
     """
+
+    takes_logits = True
 
     def check_predictions(self, y_hat):
         self._require_logit_table(y_hat.shape)
