@@ -4,6 +4,7 @@ JupyterLab renders CommonMark with HTML and math, not MyST: roles and directives
 as raw text there. These checks keep every chapter to markup that both render, and keep the
 cells the web book folds folded in JupyterLab too.
 """
+import ast
 import json
 import re
 from pathlib import Path
@@ -42,6 +43,19 @@ def test_details_blocks_fold_markdown_in_every_viewer(path):
         assert re.search(r"</summary>\n\n", text) and re.search(r"\n\n</details>", text), f"{path.name} cell {index}"
 
 
+def assert_folded_and_silent(path, index, cell, startswith):
+    """A solution or answer-key cell: folded in the web book and in JupyterLab, code and output,
+    its first line (all a folded cell shows) as given, and no print: JupyterLab shows a folded
+    cell's output again once the cell runs (Run All)."""
+    text, meta = source(cell), cell["metadata"]
+    assert "hide-cell" in meta.get("tags", []), f"{path.name} cell {index}: the web book must fold it"
+    assert meta.get("jupyter", {}) == {"source_hidden": True, "outputs_hidden": True}, \
+        f"{path.name} cell {index}: JupyterLab must fold code and output"
+    first = text.splitlines()[0]
+    assert first.startswith(startswith), f"{path.name} cell {index}: {first!r}"
+    assert not re.search(r"^\s*print\(", text, re.M), f"{path.name} cell {index}: a folded cell prints"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_exercise_solutions_are_hidden_until_asked_for(path):
     solutions = 0
@@ -57,16 +71,8 @@ def test_exercise_solutions_are_hidden_until_asked_for(path):
         if "assert check(" not in text:
             continue
         solutions += 1
-        meta = cell["metadata"]
-        assert "hide-cell" in meta.get("tags", []), f"{path.name} cell {index}: the web book must fold it"
-        assert meta.get("jupyter", {}) == {"source_hidden": True, "outputs_hidden": True}, \
-            f"{path.name} cell {index}: JupyterLab must fold code and output"
-        first = text.splitlines()[0]
         # A folded cell shows its first line: it names the solution and gives nothing away.
-        assert first.startswith(f"# Solution to {exercise}"), f"{path.name} cell {index}: {first!r}"
-        # JupyterLab shows a folded cell's output again once the cell runs (Run All): a
-        # solution prints nothing, and its check is quiet.
-        assert not re.search(r"^\s*print\(", text, re.M), f"{path.name} cell {index}: a solution cell prints"
+        assert_folded_and_silent(path, index, cell, startswith=f"# Solution to {exercise}")
         assert "quiet=True" in text, f"{path.name} cell {index}: use assert check(..., quiet=True)"
     assert solutions >= 3, f"{path.name} has {solutions} checked solutions"
 
@@ -93,7 +99,6 @@ KEY_FIRST_LINE = "# Answer key for {}: folded so that it does not give the answe
 
 def _reader_checks(text):
     """The ``check(...)`` calls of a reader's exercise cell, as ast.Call nodes."""
-    import ast
     calls = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)
              and isinstance(node.func, ast.Name) and node.func.id == "check"]
     return [call for call in calls if any(k.arg == "name" for k in call.keywords)]
@@ -102,7 +107,6 @@ def _reader_checks(text):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_exercise_checks_do_not_show_the_answer(path):
     """The reader's check cell names its expected value; a folded key cell above computes it."""
-    import ast
     exercise, keys, checked = None, set(), 0
     for index, cell in enumerate(cells(path)):
         text = source(cell)
@@ -116,10 +120,7 @@ def test_exercise_checks_do_not_show_the_answer(path):
         meta = cell["metadata"]
         if text.startswith("# Answer key"):
             assert text.splitlines()[0] == KEY_FIRST_LINE.format(exercise), f"{path.name} cell {index}"
-            assert "hide-cell" in meta.get("tags", []), f"{path.name} cell {index}: the web book must fold the key"
-            assert meta.get("jupyter", {}) == {"source_hidden": True, "outputs_hidden": True}, \
-                f"{path.name} cell {index}: JupyterLab must fold the key and its output"
-            assert not re.search(r"^\s*print\(", text, re.M), f"{path.name} cell {index}: a key prints nothing"
+            assert_folded_and_silent(path, index, cell, startswith=KEY_FIRST_LINE.format(exercise))
             keys |= {name.id for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Assign)
                      for target in node.targets for name in ast.walk(target) if isinstance(name, ast.Name)}
             continue

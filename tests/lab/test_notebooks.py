@@ -26,7 +26,6 @@ from .notebook_page import DRAW_TIMEOUT_MS
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 RAW_MYST = re.compile(r":::\{|```\{|\{literalinclude\}|\{[a-z][a-z-]*\}`")
 EXERCISE = re.compile(r"^#{2,4}\s+Exercise\s+(\d+\.\d+)", re.MULTILINE)
-SOLUTION_CODE = re.compile(r"#\s*Solution to Exercise\s+(\d+\.\d+)")
 FOLDED_CODE = re.compile(r"#\s*(?:Solution to|Answer key for) Exercise\s+(\d+\.\d+)")
 
 
