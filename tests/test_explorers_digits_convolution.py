@@ -51,7 +51,7 @@ def test_each_mystery_run_has_one_fault_and_only_its_consequences_besides(name):
 
 def test_the_mystery_dashboard_leaves_the_diagnosis_to_the_reader():
     taught, mystery = digits.monitor_dashboard(), digits.monitor_dashboard(runs="mystery")
-    assert taught.frame(run="ReLU, He, SGD η = 1", epoch=15)["findings"]
+    assert taught.frame(run="ReLU, He, SGD η = 1.5", epoch=15)["findings"]
     for run in digits.MYSTERY_RUNS:
         frame = mystery.frame(run=run, epoch=15)
         assert frame["findings"] is None

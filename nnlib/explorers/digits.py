@@ -127,7 +127,7 @@ TAUGHT_RUNS = {
     "ReLU, He, SGD η = 0.1": Recipe(optimizer="SGD", lr=0.1),
     "sigmoid, weights std 1": Recipe(act="sigmoid", weight_std=1.0, optimizer="SGD", lr=0.1,
                                      fault="saturated units"),
-    "ReLU, He, SGD η = 1": Recipe(optimizer="SGD", lr=1.0, fault="dead ReLUs"),
+    "ReLU, He, SGD η = 1.5": Recipe(optimizer="SGD", lr=1.5, fault="dead ReLUs"),
     "ReLU, He, Adam η = 0.001": Recipe(),
 }
 
