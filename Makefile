@@ -17,13 +17,14 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # JupyterLab refuses to start as root (the usual user in a container) unless told it may.
 LAB_AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install test book check-book check-lab bench bench-budgets lab clean clean-all
+.PHONY: help install test book check-book check-lab check-cpus bench bench-budgets lab clean clean-all
 
 help:
 	@echo "make test   set up .venv, run the unit tests and every notebook (nbval)"
 	@echo "make book   set up .venv, build the HTML book into _build/html"
 	@echo "make check-book  build the book, then test it in headless Chromium (needs apt's chromium)"
 	@echo "make check-lab   run every chapter in JupyterLab in headless Chromium and check what a reader sees"
+	@echo "make check-cpus  run every notebook with other CPUs' matrix kernels (about 10 minutes)"
 	@echo "make bench  measure nnlib against plain numpy, PyTorch and scikit-learn (ratios)"
 	@echo "make bench-budgets  time every notebook, make test and make book again (keeps bench's ratios)"
 	@echo "make lab    open JupyterLab on notebooks/"
@@ -57,6 +58,11 @@ check-book: book
 # screenshots for review (_build/screenshots/lab) and slider latencies (_build/lab/latency.json).
 check-lab: install
 	$(BIN)/python -m pytest tests/lab
+
+# Every notebook with the OpenBLAS kernels of other CPUs: asserts must not depend on one machine's
+# rounding (see tools/check_other_cpus.py).
+check-cpus: $(STAMP)
+	$(BIN)/python tools/check_other_cpus.py
 
 # PyTorch and scikit-learn are optional references, installed one at a time: one that cannot
 # be installed is left out (the benchmark says so) without stopping the other. Then the
