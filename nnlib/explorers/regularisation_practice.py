@@ -370,11 +370,11 @@ def regularisation_curves():
          Slider("patience", 1, 15, 1, PATIENCE, label="early stopping: patience")],
         data=data,
         alt="Two charts against the epoch, for the chosen labels and remedy, each with one thin line per seed and a "
-            "thick line for their mean. Top: the training loss and the validation loss, with the validation loss of "
-            "the network without a remedy as a dashed grey line. Bottom: the training accuracy, the validation "
-            "accuracy and, with wrong labels, the share of the wrong labels the network has learnt. On each thin "
-            "validation line a ring marks the epoch early stopping would restore, and a cross the epoch after which "
-            "it would stop.",
+            "thick line for their mean. Top: the training loss and the validation loss. Bottom: the training "
+            "accuracy, the validation accuracy and, with wrong labels, the share of the wrong labels the network has "
+            "learnt. With a remedy chosen, both charts also show the mean validation curve of the network without "
+            "a remedy as a dashed grey line. On each thin validation line a ring marks the epoch early stopping "
+            "would restore, and on the loss chart a cross marks the epoch after which it would stop.",
         caption=f"The chapter's network trained on 100 digits for {EPOCHS} epochs, {len(SEEDS)} seeds per setting "
                 "(each seed its own training digits, wrong labels, starting weights and mini-batches). Training loss "
                 "and accuracy are means over each epoch's mini-batches, taken in training mode (dropout on, digits "
@@ -427,7 +427,7 @@ def dropout_batch():
         alt="Three heat maps of ten rows (validation digits 0 to 9) by 128 columns (hidden units): the activations "
             "of the first hidden layer, the dropout mask with dropped units dark, and the activations after dropout; "
             "below them, a scatter plot of each digit's mean activation after dropout against before, with the "
-            "diagonal where the two are equal and a dashed line at the factor 1 − p.",
+            "diagonal where the two are equal and, in training mode without scaling, a dashed line at the factor 1 − p.",
         caption="One batch of hidden activations through a dropout layer. Each position is dropped when its uniform "
                 "random number is below p, so raising p drops more of the same positions. Inverted dropout "
                 "multiplies the kept values by 1/(1 − p); the colour scale stops at the 99th percentile of the "
