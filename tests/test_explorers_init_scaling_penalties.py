@@ -34,14 +34,14 @@ def test_stack_signal_sizes_follow_the_variance_argument():
     explorer = init_histograms()
     he, xavier = explorer.frame(init="he_normal", act="relu"), explorer.frame(init="xavier_normal", act="relu")
     # He keeps a ReLU stack's signal within a factor of 2 over ten layers; Xavier loses about sqrt(2) per layer.
-    assert 0.5 < he["act_std"][-1] / he["act_std"][0] < 2
-    factor = (xavier["act_std"][-1] / xavier["act_std"][0]) ** (1 / 9)
+    assert 0.5 < he["spread"][-1] / he["spread"][0] < 2
+    factor = (xavier["spread"][-1] / xavier["spread"][0]) ** (1 / 9)
     assert abs(factor - 1 / np.sqrt(2)) < 0.1
     zeros = explorer.frame(init="zeros", act="tanh")
-    assert np.all(zeros["act_std"] == 0) and np.all(zeros["grad_std"][:-1] == 0)  # only the top layer has one
+    assert np.all(zeros["spread"] == 0) and np.all(zeros["grad_spread"][:-1] == 0)  # only the top layer has one
     # The sigmoid with Xavier weights: the gradient shrinks by about four per layer.
     sigmoid = explorer.frame(init="xavier_normal", act="sigmoid")
-    assert 0.15 < (sigmoid["grad_std"][0] / sigmoid["grad_std"][-1]) ** (1 / 9) < 0.35
+    assert 0.15 < (sigmoid["grad_spread"][0] / sigmoid["grad_spread"][-1]) ** (1 / 9) < 0.35
 
 
 def test_tanh_keeps_its_signal_with_a_gain_above_one_and_loses_it_slowly_at_xavier_gain():
@@ -50,18 +50,18 @@ def test_tanh_keeps_its_signal_with_a_gain_above_one_and_loses_it_slowly_at_xavi
                                                                        "xavier_normal_gain_5/3")}
     # Xavier (gain 1): the forward spread falls about threefold over ten layers, and so does the gradient going back.
     xavier = frames["xavier_normal"]
-    assert 2.5 < xavier["act_std"][0] / xavier["act_std"][-1] < 3.5
-    assert 2.5 < xavier["grad_std"][-1] / xavier["grad_std"][0] < 4
+    assert 2.5 < xavier["spread"][0] / xavier["spread"][-1] < 3.5
+    assert 2.5 < xavier["grad_spread"][-1] / xavier["grad_spread"][0] < 4
     # He's gain sqrt(2) and the gain 5/3 keep the forward spread within a factor of 1.3 ...
     for init in ("he_normal", "xavier_normal_gain_5/3"):
-        assert frames[init]["act_std"][0] / frames[init]["act_std"][-1] < 1.3
+        assert frames[init]["spread"][0] / frames[init]["spread"][-1] < 1.3
     # ... and 5/3 is Xavier's weights times 5/3, with few saturated units beyond layer 1.
     assert np.all(frames["xavier_normal_gain_5/3"]["share"][1:] < 0.05)
 
 
 def test_all_zero_weights_give_every_sigmoid_unit_one_half():
     frame = init_histograms().frame(init="zeros", act="sigmoid")
-    assert np.all(frame["act_std"] == 0) and frame["act_mean"] == 0.5
+    assert np.all(frame["spread"] == 0) and frame["act_mean"] == 0.5
 
 
 # ---- the input-scaling bowl ------------------------------------------------------------------

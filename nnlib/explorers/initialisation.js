@@ -38,7 +38,7 @@
           if (c > 0) bars.push({ x1: edges[j], x2: edges[j + 1], y1: -(i + 1) - 0.4, y2: -(i + 1) - 0.4 + 0.85 * c });
         }
       }
-      var silent = f.act_std.every(function (s) { return s === 0; });
+      var silent = f.spread.every(function (s) { return s === 0; });
       var pw = NX.panelWidth(ctx.width, 2, 300);
       var left = NX.plot({
         width: pw, height: 340, marginLeft: 58, marginRight: 12,
@@ -53,10 +53,10 @@
 
       var points = [];
       for (var k = 0; k < depth; k++) {
-        if (f.act_std[k] > 0) points.push({ layer: -(k + 1), value: f.act_std[k], what: "activations a (forward)" });
+        if (f.spread[k] > 0) points.push({ layer: -(k + 1), value: f.spread[k], what: "activations a (forward)" });
       }
       for (k = 0; k < depth; k++) {
-        if (f.grad_std[k] > 0) points.push({ layer: -(k + 1), value: f.grad_std[k], what: "gradients ∂L/∂z (backward)" });
+        if (f.grad_spread[k] > 0) points.push({ layer: -(k + 1), value: f.grad_spread[k], what: "gradients ∂L/∂z (backward)" });
       }
       var right = NX.plot({
         width: pw, height: 340, marginLeft: 58, marginRight: 16,
@@ -74,7 +74,7 @@
       var note = document.createElement("p");
       note.className = "nnlib-note";
       var last = depth - 1;
-      var ratio = f.grad_std[last] > 0 ? f.grad_std[0] / f.grad_std[last] : null;
+      var ratio = f.grad_spread[last] > 0 ? f.grad_spread[0] / f.grad_spread[last] : null;
       var shareText = v.act === "relu" ? "exact zeros" : "saturated units";
       note.textContent = silent
         ? "Zeros: every activation is " + NX.fixed(f.act_mean, 2) + ", the same for every input, and no gradient passes a layer."

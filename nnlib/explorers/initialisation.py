@@ -77,9 +77,9 @@ def init_histograms(width: int = 64, depth: int = 10, batch: int = 256, seed: in
 
     The frame holds, for the ``depth`` layers (layer 1 first): ``counts`` (depth, bins), each
     layer's histogram of $a^{(\ell)}$ over the activation's range scaled to a largest bar of 1
-    (ReLU: the exact zeros left out); ``act_std``, how much a unit's activation varies from one
+    (ReLU: the exact zeros left out); ``spread``, how much a unit's activation varies from one
     input to the next (its standard deviation over the batch, averaged over the units: the part
-    of the signal that carries information about the input); ``grad_std``, the same for
+    of the signal that carries information about the input); ``grad_spread``, the same for
     $\boldsymbol\delta^{(\ell)} = \partial L/\partial \mathbf z^{(\ell)}$;
     ``share``, per layer, the fraction of saturated units (tanh, sigmoid) or of exact zeros (ReLU);
     and ``act_mean``, the mean of the last layer's activations (with all-zero weights, the value
@@ -106,8 +106,8 @@ def init_histograms(width: int = 64, depth: int = 10, batch: int = 256, seed: in
                 share.append(float(np.mean(a == 0)))
             else:
                 share.append(float(np.mean(get_activation(act).grad(z) < 0.01 * MAX_SLOPE[act])))
-        return {"counts": np.array(counts), "act_std": np.array([a.std(axis=0).mean() for a in activations]),
-                "grad_std": np.array([d.std(axis=0).mean() for d in deltas]), "share": np.array(share),
+        return {"counts": np.array(counts), "spread": np.array([a.std(axis=0).mean() for a in activations]),
+                "grad_spread": np.array([d.std(axis=0).mean() for d in deltas]), "share": np.array(share),
                 "act_mean": float(activations[-1].mean())}
 
     return Explorer(
