@@ -54,3 +54,32 @@ def test_figures_have_alt_text(site):
             if not re.search(r'\balt="[^"]+"', tag):
                 missing.append(f"{page.name}: {tag[:120]}")
     assert not missing, missing[:5]
+
+
+def _lean_code_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lean_code", ROOT / "book" / "_ext" / "lean_code.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_unwrapped_code_tokens_are_coloured_like_plain_code(site):
+    """book/_ext/lean_code.py drops the spans of some token classes: the theme must colour them
+    exactly like the code block's own text, in light and in dark mode, or colours would be lost."""
+    css = (site / "_static" / "pygments.css").read_text(encoding="utf-8")
+    for theme in ("light", "dark"):
+        base = re.search(r'html\[data-theme="%s"\] \.highlight \{[^}]*color: (#\w+)' % theme, css)
+        assert base, f"no base colour for code in the {theme} theme"
+        for token in _lean_code_module().PLAIN_TOKENS:
+            rule = re.search(r'html\[data-theme="%s"\] \.highlight \.%s \{([^}]*)\}' % (theme, token), css)
+            declared = rule.group(1).strip() if rule else ""
+            assert declared in ("", f"color: {base.group(1)}"), (theme, token, declared)
+
+
+def test_code_blocks_carry_no_plain_token_spans(site):
+    page = (site / "notebooks" / "08_initialisation_and_regularisation.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<div class="highlight[^"]*"><pre>(.*?)</pre>', page, re.DOTALL)
+    assert len(blocks) > 20
+    assert not any(re.search(r'<span class="[npw]">', block) for block in blocks)
+    assert any('<span class="k">' in block for block in blocks)        # keywords keep their colour
