@@ -124,6 +124,11 @@ def test_batch_size_runs_measure_all_three_accuracies_of_each_network():
     for size in norm.BATCH_SIZES:
         plain = results["none", size]
         assert plain["eval"] == plain["batches"] == plain["recomputed"]  # nothing depends on the batch
+        for name in ("none", "BatchNorm"):  # each accuracy is the mean of one run per seed
+            for key in ("eval", "batches", "recomputed"):
+                per_seed = results[name, size]["seeds"][key]
+                assert len(per_seed) == len(norm.BATCH_SEEDS)
+                assert results[name, size][key] == pytest.approx(np.mean(per_seed))
     assert results["BatchNorm", 2]["eval"] < results["BatchNorm", 2]["batches"]
 
 
@@ -156,3 +161,6 @@ def test_from_another_seed_batches_of_two_still_cost_batch_normalisation_its_eva
     with_bn = _validation_accuracy(act, gain, lr, "BatchNorm", seed=1, batch_size=2)
     without = _validation_accuracy(act, gain, lr, "none", seed=1, batch_size=2)
     assert with_bn < 0.65 < 0.9 < without
+    # The same runs as batch_size_runs' from seed 1 (it shuffles the validation points, which changes no accuracy)
+    results, i = norm.batch_size_runs(), norm.BATCH_SEEDS.index(1)
+    assert results["BatchNorm", 2]["seeds"]["eval"][i] == with_bn and results["none", 2]["seeds"]["eval"][i] == without
