@@ -3,7 +3,9 @@
 An exercise leaves the reader a placeholder (``None``, ``...`` or a function
 that raises ``NotImplementedError``). :func:`check` says "not attempted yet"
 for a placeholder, "correct" for a right answer, and raises an
-``AssertionError`` that shows expected and actual values for a wrong one. The
+``AssertionError`` for a wrong one that says where the answer goes wrong (which
+entries, too large or too small) without showing the expected value: that sits
+in the chapter's folded answer key, for the reader who decides to look. The
 worked solutions in the book call the same function, so running a chapter
 proves that its solutions are right.
 """
@@ -45,7 +47,8 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
     Raises
     ------
     AssertionError
-        If the answer is wrong (the message shows both values).
+        If the answer is wrong. The message says what differs (see :func:`what_differs`)
+        but not the expected value, so that a wrong try does not give the answer away.
     """
     if _is_placeholder(answer):
         print(f"{name}: not attempted yet. Replace the placeholder above and run this cell again.")
@@ -64,7 +67,37 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
     same = (np.allclose(got, want, atol=atol, rtol=rtol) if want.dtype.kind in "biufc"
             else bool(np.all(got == want)))
     if not same:
-        raise AssertionError(f"{name}: not quite. Expected\n{want}\ngot\n{got}")
+        raise AssertionError(f"{name}: not quite. {what_differs(got, want, atol, rtol)} "
+                             "(The folded answer key above the check holds the expected value.)")
     if not quiet:
         print(f"{name}: correct.")
     return True
+
+
+def what_differs(got: np.ndarray, want: np.ndarray, atol: float = 1e-8, rtol: float = 1e-6) -> str:
+    """Where ``got`` misses ``want``, in words that do not reveal ``want``.
+
+    Numbers: how many entries differ (beyond ``numpy.isclose`` with ``atol``, ``rtol``), the
+    first of them with its index and the value given, and whether it is too large or too small
+    (or not finite). Anything else (text, labels): the first entry that differs, as given.
+    """
+    if want.dtype.kind not in "biufc" or got.dtype.kind not in "biufc":
+        if want.ndim == 0:
+            return f"Your answer {got.item()!r} is not the expected one."
+        wrong = np.argwhere(got != want)
+        first = tuple(int(i) for i in wrong[0])
+        return (f"{len(wrong)} of {want.size} entries differ; the first is at index {first}, "
+                f"where your answer has {got[first].item()!r}.")
+    close = np.isclose(got, want, atol=atol, rtol=rtol)
+    wrong = np.argwhere(~close)
+    first = tuple(int(i) for i in wrong[0])
+    value, target = got[first], want[first]
+    if not np.isfinite(value):
+        how = "is not a finite number"
+    elif np.iscomplexobj(value) or np.iscomplexobj(target):
+        how = "is off"
+    else:
+        how = "is too large" if value > target else "is too small"
+    where = "Your answer" if want.ndim == 0 else (f"{len(wrong)} of {want.size} entries differ; "
+                                                  f"the first is at index {first}, where your answer")
+    return f"{where} {value:.6g} {how}."
