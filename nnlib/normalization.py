@@ -4,17 +4,17 @@ Both rescale their input to mean 0 and variance 1 and then let the network choos
 the scale and shift it wants, through two trained parameters per feature or
 channel, $\gamma$ (``gamma``, starts at 1) and $\beta$ (``beta``, starts at 0):
 
-$$\hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}},\qquad y = \gamma\,\hat x + \beta.$$
+$$\hat x = \frac{x - \mu}{\sqrt{v + \epsilon}},\qquad y = \gamma\,\hat x + \beta.$$
 
-They differ in *which* numbers share one mean $\mu$ and one variance $\sigma^2$:
+They differ in *which* numbers share one mean $\mu$ and one variance $v$:
 
 * :class:`BatchNorm` (Ioffe and Szegedy, 2015) averages over the **batch**: one
-  $\mu$ and $\sigma^2$ per feature (per channel for images). So each sample's
+  $\mu$ and $v$ per feature (per channel for images). So each sample's
   output depends on the other samples in its batch, and a trained network needs
   another source of statistics for single samples: the *running* averages it
   keeps while training, used in evaluation mode.
 * :class:`LayerNorm` (Ba, Kiros and Hinton, 2016) averages over the **features of
-  one sample**: one $\mu$ and $\sigma^2$ per sample. It behaves the same in
+  one sample**: one $\mu$ and $v$ per sample. It behaves the same in
   training and evaluation, for any batch size.
 
 Training and evaluation mode
@@ -100,17 +100,17 @@ class BatchNorm(_Normalization):
     ``(N, F)``, $m = N H W$ for feature maps ``(N, C, H, W)``, so that every
     position of a channel is treated alike):
 
-    $$\mu = \frac1m \sum_i x_i,\quad \sigma^2 = \frac1m \sum_i (x_i - \mu)^2,\quad
-      \hat x_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}},\quad y_i = \gamma \hat x_i + \beta.$$
+    $$\mu = \frac1m \sum_i x_i,\quad v = \frac1m \sum_i (x_i - \mu)^2,\quad
+      \hat x_i = \frac{x_i - \mu}{\sqrt{v + \epsilon}},\quad y_i = \gamma \hat x_i + \beta.$$
 
-    **Training mode** uses the batch's own $\mu$ and $\sigma^2$ and updates the
+    **Training mode** uses the batch's own $\mu$ and $v$ and updates the
     running averages
 
-    $$\mu_\text{run} \leftarrow \rho\,\mu_\text{run} + (1 - \rho)\,\mu,\qquad
-      \sigma^2_\text{run} \leftarrow \rho\,\sigma^2_\text{run} + (1 - \rho)\,\tfrac{m}{m - 1}\sigma^2$$
+    $$\mu^\text{run} \leftarrow \rho\,\mu^\text{run} + (1 - \rho)\,\mu,\qquad
+      v^\text{run} \leftarrow \rho\,v^\text{run} + (1 - \rho)\,\tfrac{m}{m - 1}v$$
 
     with $\rho$ = ``momentum`` (the unbiased variance, as PyTorch keeps it).
-    **Evaluation mode** uses $\mu_\text{run}$ and $\sigma^2_\text{run}$ instead,
+    **Evaluation mode** uses $\mu^\text{run}$ and $v^\text{run}$ instead,
     so a sample's output no longer depends on its batch.
 
     Backward pass
@@ -120,20 +120,20 @@ class BatchNorm(_Normalization):
 
     * $\partial L/\partial\beta = \sum_i \delta_i$ and
       $\partial L/\partial\gamma = \sum_i \delta_i \hat x_i$, shape ``(F,)``;
-    * **evaluation mode**: $\mu$ and $\sigma^2$ are constants, so
-      $\partial L/\partial x_i = \gamma\,\delta_i / \sqrt{\sigma^2_\text{run} + \epsilon}$;
-    * **training mode**: $\mu$ and $\sigma^2$ depend on every $x_i$ of the batch,
+    * **evaluation mode**: $\mu$ and $v$ are constants, so
+      $\partial L/\partial x_i = \gamma\,\delta_i / \sqrt{v^\text{run} + \epsilon}$;
+    * **training mode**: $\mu$ and $v$ depend on every $x_i$ of the batch,
       so each $x_i$ reaches the loss by three paths: directly through
-      $\hat x_i$, through $\mu$ and through $\sigma^2$. Write
-      $s = \sqrt{\sigma^2 + \epsilon}$ and $g_i = \partial L/\partial\hat x_i = \gamma\delta_i$. Then
+      $\hat x_i$, through $\mu$ and through $v$. Write
+      $s = \sqrt{v + \epsilon}$ and $g_i = \partial L/\partial\hat x_i = \gamma\delta_i$. Then
 
-      $$\frac{\partial L}{\partial \sigma^2} = -\frac{1}{2 s^3}\sum_j g_j (x_j - \mu),\qquad
+      $$\frac{\partial L}{\partial v} = -\frac{1}{2 s^3}\sum_j g_j (x_j - \mu),\qquad
         \frac{\partial L}{\partial \mu} = -\frac1s \sum_j g_j
-        \quad\Big(\text{the path through } \sigma^2 \text{ adds }
-        \tfrac{\partial L}{\partial\sigma^2}\cdot\tfrac{-2}{m}\sum_j (x_j - \mu) = 0\Big),$$
+        \quad\Big(\text{the path through } v \text{ adds }
+        \tfrac{\partial L}{\partial v}\cdot\tfrac{-2}{m}\sum_j (x_j - \mu) = 0\Big),$$
 
       $$\frac{\partial L}{\partial x_i} = \frac{g_i}{s}
-        + \frac{\partial L}{\partial \sigma^2}\,\frac{2 (x_i - \mu)}{m}
+        + \frac{\partial L}{\partial v}\,\frac{2 (x_i - \mu)}{m}
         + \frac{\partial L}{\partial \mu}\,\frac1m
         = \frac{\gamma}{m\,s}\Big(m\,\delta_i - \sum_j \delta_j - \hat x_i \sum_j \delta_j \hat x_j\Big)
         = \frac{\gamma}{m\,s}\Big(m\,\delta_i - \frac{\partial L}{\partial\beta}
@@ -248,8 +248,8 @@ class LayerNorm(_Normalization):
     For one sample, over its $n$ values ($n = F$ for input ``(N, F)``;
     $n = C H W$, the whole sample, for feature maps ``(N, C, H, W)``):
 
-    $$\mu = \frac1n \sum_k x_k,\quad \sigma^2 = \frac1n \sum_k (x_k - \mu)^2,\quad
-      \hat x_k = \frac{x_k - \mu}{\sqrt{\sigma^2 + \epsilon}},\quad y_k = \gamma \hat x_k + \beta,$$
+    $$\mu = \frac1n \sum_k x_k,\quad v = \frac1n \sum_k (x_k - \mu)^2,\quad
+      \hat x_k = \frac{x_k - \mu}{\sqrt{v + \epsilon}},\quad y_k = \gamma \hat x_k + \beta,$$
 
     with one $\gamma$ and $\beta$ per feature (per channel for feature maps).
     Nothing depends on the other samples, so training and evaluation mode are
@@ -260,7 +260,7 @@ class LayerNorm(_Normalization):
     taken over the sample's $n$ values instead of the batch,
 
     $$\frac{\partial L}{\partial x_k} = \frac{1}{s}\Big(g_k - \frac1n\sum_j g_j
-      - \hat x_k\,\frac1n\sum_j g_j \hat x_j\Big),\qquad s = \sqrt{\sigma^2 + \epsilon};$$
+      - \hat x_k\,\frac1n\sum_j g_j \hat x_j\Big),\qquad s = \sqrt{v + \epsilon};$$
 
     $\partial L/\partial\gamma$ and $\partial L/\partial\beta$ sum
     $\delta\hat x$ and $\delta$ over the batch (and the positions of a channel).
