@@ -270,14 +270,14 @@
         var leaving = [];
         graph.edges.forEach(function (e, k) { if (e[0] === i) leaving.push(k); });
         if (leaving.length > 1) {
-          shared.push(graph.symbol[i] + " feeds " + leaving.length + " operations: its gradient " + signed(f.grads[i], 4) + " = " +
+          shared.push(graph.symbol[i] + " is used " + leaving.length + " times: its gradient " + signed(f.grads[i], 4) + " = " +
                       leaving.map(function (k) { return "(" + signed(f.contributions[k], 4) + ")"; }).join(" + ") +
                       ", the sum of what came back along its " + leaving.length + " edges.");
         }
       });
       var summary = "At x = " + NX.fixed(x, 1) + ": f = " + signed(f.f, 4) + ";  the engine's df/dx = " + signed(f.dfdx, 6) +
                     ";  central difference (h = " + d.h + ") = " + signed(f.central, 6);
-      if (!shared.length) shared.push("Every node feeds one operation: each gradient is the share on the edge that leaves it.");
+      if (!shared.length) shared.push("Every node is used once: each gradient is the share on the edge that leaves it.");
       var grid = Array.from(d.grid);
       var rows = [];
       grid.forEach(function (g, k) {

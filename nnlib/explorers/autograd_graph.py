@@ -304,7 +304,7 @@ def autograd_expression(x_min: float = -3.0, x_max: float = 3.0, points: int = 1
             "the value (grey) and the gradient (red) of every node after the backward pass, and on each "
             "edge the part of the gradient that travelled back along it. Bottom: the expression f(x) and "
             "the engine's derivative df/dx over x from -3 to 3, with the tangent line at the chosen x.",
-        caption="Any expression, differentiated by the engine. Where a node feeds two operations, two edges "
-                "leave it and its gradient is the sum of what came back along both.",
+        caption="Any expression, differentiated by the engine. Where a node is used twice (by two operations, "
+                "or twice by one), two edges leave it and its gradient is the sum of what came back along both.",
         max_width=760,
     )
