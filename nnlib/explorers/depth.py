@@ -94,7 +94,7 @@ def init_net(depth: int, act: str, gain: float = HE_GAIN, seed: int = 0) -> Sequ
 
 @functools.lru_cache(maxsize=None)
 def gradient_profile(depth: int, act: str, gain: float = HE_GAIN, seed: int = 0) -> dict:
-    r"""Gradient norm of every layer, and the share of saturated or dead units, at initialisation.
+    r"""Gradient norm of every layer, and the share of saturated activations or dead units, at initialisation.
 
     One forward and one backward pass of :func:`init_net` on :func:`probe_batch` with the
     mean squared error.
@@ -276,7 +276,7 @@ def deep_training():
     ``data["runs"][label]`` holds each run's ``speed`` (seeds, epochs recorded, 10) and ``loss``
     (seeds, epochs recorded) from :func:`deep_runs`; the frame for (run, seed, epoch) holds that
     epoch's ``speed`` (10,), the gradient norm of each layer, ``share`` (9,), the share of
-    saturated or dead units per hidden layer, ``spread`` (9,), ``loss`` and ``accuracy``.
+    saturated activations (sigmoid, tanh) or dead units (ReLU) per hidden layer, ``spread`` (9,), ``loss`` and ``accuracy``.
     """
     records = deep_runs()
     seeds = {f"start {k + 1}": k for k in range(len(DEEP_SEEDS))}
@@ -297,7 +297,8 @@ def deep_training():
         alt="Three panels for the chosen training run of a 10-layer network on the two moons. Top: the "
             "learning speed of each layer, the norm of its weight gradient, over the epochs on a "
             "logarithmic scale, one line per layer, with the chosen epoch marked. Middle: bars with the "
-            "share of saturated or dead units in each hidden layer at that epoch. Bottom: the loss over "
+            "share of saturated activations (sigmoid, tanh) or dead units (ReLU) in each hidden layer at that "
+            "epoch. Bottom: the loss over "
             "the epochs with the chosen epoch marked. A sentence gives the two layers' speeds, how much the "
             "top hidden layer's output differs between samples, the loss and the accuracy.",
         caption=f"Ten layers with weights (nine hidden layers of 32 units), trained on the two moons with "
