@@ -74,6 +74,20 @@ def check(answer, expected, name: str = "exercise", atol: float = 1e-8, rtol: fl
     return True
 
 
+
+def rejects(answer, expected, **options) -> bool:
+    """Whether :func:`check` calls ``answer`` wrong (``options`` as for :func:`check`).
+
+    A worked solution uses it to prove that its exercise's check catches a likely slip, for
+    example ``assert rejects(forgot_bias, expected_2_3)``. A placeholder is not rejected.
+    """
+    try:
+        check(answer, expected, quiet=True, **options)
+    except AssertionError:
+        return True
+    return False
+
+
 def what_differs(got: np.ndarray, want: np.ndarray, atol: float = 1e-8, rtol: float = 1e-6) -> str:
     """Where ``got`` misses ``want``, in words that do not reveal ``want``.
 
@@ -81,23 +95,18 @@ def what_differs(got: np.ndarray, want: np.ndarray, atol: float = 1e-8, rtol: fl
     first of them with its index and the value given, and whether it is too large or too small
     (or not finite). Anything else (text, labels): the first entry that differs, as given.
     """
-    if want.dtype.kind not in "biufc" or got.dtype.kind not in "biufc":
-        if want.ndim == 0:
-            return f"Your answer {got.item()!r} is not the expected one."
-        wrong = np.argwhere(got != want)
-        first = tuple(int(i) for i in wrong[0])
-        return (f"{len(wrong)} of {want.size} entries differ; the first is at index {first}, "
-                f"where your answer has {got[first].item()!r}.")
-    close = np.isclose(got, want, atol=atol, rtol=rtol)
-    wrong = np.argwhere(~close)
+    numeric = want.dtype.kind in "biufc" and got.dtype.kind in "biufc"
+    wrong = np.argwhere(~np.isclose(got, want, atol=atol, rtol=rtol) if numeric else got != want)
     first = tuple(int(i) for i in wrong[0])
+    where = "Your answer" if want.ndim == 0 else (f"{len(wrong)} of {want.size} entries differ; "
+                                                  f"the first is at index {first}, where your answer")
     value, target = got[first], want[first]
+    if not numeric:
+        return f"{where} {value.item()!r} is not the expected one." if want.ndim == 0 else f"{where} has {value.item()!r}."
     if not np.isfinite(value):
         how = "is not a finite number"
     elif np.iscomplexobj(value) or np.iscomplexobj(target):
         how = "is off"
     else:
         how = "is too large" if value > target else "is too small"
-    where = "Your answer" if want.ndim == 0 else (f"{len(wrong)} of {want.size} entries differ; "
-                                                  f"the first is at index {first}, where your answer")
     return f"{where} {value:.6g} {how}."

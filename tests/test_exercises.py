@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnlib.exercises import check
+from nnlib.exercises import check, rejects
 
 
 def test_placeholders_are_not_attempted(capsys):
@@ -52,3 +52,12 @@ def test_a_wrong_answer_is_located_without_giving_the_expected_value_away(answer
     message = str(wrong.value)
     assert words in message and "answer key" in message
     assert hidden not in message
+
+
+def test_rejects_says_whether_check_calls_an_answer_wrong(capsys):
+    assert rejects(np.array([1.0, 3.0]), np.array([1.0, 2.0]))
+    assert rejects(lambda scale: scale * np.ones(2), np.ones(2), args=(2.0,))
+    assert not rejects(np.array([1.0, 2.0 + 1e-9]), np.array([1.0, 2.0]))
+    assert not rejects(1.0, 1.01, rtol=0.1)
+    assert not rejects(None, 1.0)                        # a placeholder is not attempted, not wrong
+    assert "correct" not in capsys.readouterr().out      # quiet
