@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from ..test_lean_code import lean_code
 from .conftest import ROOT, SITE, chapter_pages, html_pages
 
 PAGE_BUDGET = 2_000_000
@@ -56,14 +57,6 @@ def test_figures_have_alt_text(site):
     assert not missing, missing[:5]
 
 
-def _lean_code_module():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("lean_code", ROOT / "book" / "_ext" / "lean_code.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_unwrapped_code_tokens_are_coloured_like_plain_code(site):
     """book/_ext/lean_code.py drops the spans of some token classes: the theme must colour them
     exactly like the code block's own text, in light and in dark mode, or colours would be lost."""
@@ -71,7 +64,7 @@ def test_unwrapped_code_tokens_are_coloured_like_plain_code(site):
     for theme in ("light", "dark"):
         base = re.search(r'html\[data-theme="%s"\] \.highlight \{[^}]*color: (#\w+)' % theme, css)
         assert base, f"no base colour for code in the {theme} theme"
-        for token in _lean_code_module().PLAIN_TOKENS:
+        for token in lean_code.PLAIN_TOKENS:
             rule = re.search(r'html\[data-theme="%s"\] \.highlight \.%s \{([^}]*)\}' % (theme, token), css)
             declared = rule.group(1).strip() if rule else ""
             assert declared in ("", f"color: {base.group(1)}"), (theme, token, declared)
